@@ -1,0 +1,56 @@
+// Verifies clients' access tokens against the auth subgraph's JWKS, with every check pinned: algorithm,
+// type, issuer, audience, expiry, not-before, issued-at, age, and the session not being revoked.
+import { createRemoteJWKSet, jwtVerify, errors as joseErrors } from 'jose';
+import { z } from 'zod';
+import { Role, UnauthenticatedError, type Viewer } from '@desk/shared';
+import type { RevocationList } from './revocation.list';
+
+export const ACCESS_TOKEN_ALGORITHMS = ['ES256'];
+
+const claimsSchema = z.object({
+  sub: z.string().uuid(),
+  sid: z.string().uuid(),
+  roles: z.array(Role),
+  guest: z.boolean().default(false),
+  iat: z.number(),
+});
+
+export interface VerifierOptions {
+  jwksUrl: string;
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+  clockToleranceSeconds: number;
+}
+
+export class AccessTokenVerifier {
+  private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
+
+  constructor(private readonly options: VerifierOptions, private readonly revocations: RevocationList) {
+    // Cached; an unknown `kid` triggers a refetch (at most every 30 s), which is how rotation reaches us.
+    this.jwks = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
+  }
+
+  /** The viewer for a bearer token; throws UnauthenticatedError for any token that is not good. */
+  async verify(token: string, context: { ip: string | null; correlationId: string }): Promise<Viewer> {
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtVerify(token, this.jwks, {
+        algorithms: ACCESS_TOKEN_ALGORITHMS,
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        typ: 'at+jwt',
+        requiredClaims: ['exp', 'iat', 'nbf', 'sub', 'sid', 'jti'],
+        maxTokenAge: `${this.options.ttlSeconds + this.options.clockToleranceSeconds}s`,
+        clockTolerance: this.options.clockToleranceSeconds,
+      }));
+    } catch (error) {
+      throw new UnauthenticatedError(error instanceof joseErrors.JWTExpired ? 'The access token has expired' : 'The access token is invalid');
+    }
+    const claims = claimsSchema.safeParse(payload);
+    if (!claims.success) throw new UnauthenticatedError('The access token is invalid');
+    const { sub, sid, roles, guest, iat } = claims.data;
+    if (this.revocations.isRevoked(sub, sid, iat)) throw new UnauthenticatedError('The session has ended');
+    return { userId: sub, roles, sessionId: sid, guest, ip: context.ip, correlationId: context.correlationId };
+  }
+}

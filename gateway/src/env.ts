@@ -1,0 +1,65 @@
+// The gateway's configuration, read once from the environment.
+import path from 'node:path';
+import { z } from 'zod';
+import { nodeEnv, readKeyMaterial } from '@desk/shared';
+
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const gatewayEnvSchema = z.object({
+  NODE_ENV: nodeEnv,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('127.0.0.1'),
+  GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  NATS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('desk'),
+  SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '../../supergraph.graphql')),
+  /** JSON object mapping a subgraph name to the URL to use instead of the supergraph's routing URL. */
+  SUBGRAPH_URLS: z.string().default('{}').transform((value, ctx) => {
+    try {
+      return z.record(z.string(), z.string().url()).parse(JSON.parse(value));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of subgraph name to URL' });
+      return z.NEVER;
+    }
+  }),
+  AUTH_JWKS_URL: z.string().url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
+  JWT_ISSUER: z.string().min(1).default('http://127.0.0.1:4001'),
+  JWT_AUDIENCE: z.string().min(1).default('desk-api'),
+  /** Lifetime of the auth subgraph's access tokens; revocations are remembered this long. */
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(900),
+  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+  INTERNAL_JWT_PRIVATE_KEY: z.string().min(1).transform(readKeyMaterial),
+  /** Introspection and the Sandbox landing page: on in development, off in production unless set. */
+  INTROSPECTION: flag.optional(),
+  LANDING_PAGE: flag.optional(),
+  /** Comma-separated origins allowed by CORS, in addition to Apollo Sandbox in development. */
+  CORS_ORIGINS: z.string().default(''),
+  TRUST_PROXY: flag.default(false),
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(100_000),
+  MAX_DEPTH: z.coerce.number().int().positive().default(10),
+  MAX_ALIASES: z.coerce.number().int().min(0).default(15),
+  MAX_DIRECTIVES: z.coerce.number().int().min(0).default(10),
+  MAX_TOKENS: z.coerce.number().int().positive().default(2000),
+  MAX_COST: z.coerce.number().int().positive().default(5000),
+  /** Turns every query limit off; for measuring what they cost, never for serving clients. */
+  PROTECTIONS: z.enum(['on', 'off']).default('on'),
+  /** Reload supergraph.graphql when it changes (development). */
+  WATCH_SUPERGRAPH: flag.optional(),
+}).transform((env) => {
+  const production = env.NODE_ENV === 'production';
+  return {
+    ...env,
+    port: env.GATEWAY_PORT ?? env.PORT,
+    production,
+    introspection: env.INTROSPECTION ?? !production,
+    landingPage: env.LANDING_PAGE ?? !production,
+    watchSupergraph: env.WATCH_SUPERGRAPH ?? env.NODE_ENV === 'development',
+    corsOrigins: [
+      ...env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+      ...(production ? [] : ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com']),
+    ],
+  };
+});
+
+export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;

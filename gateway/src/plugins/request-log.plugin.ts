@@ -1,0 +1,59 @@
+// Publishes one request log per operation (name, type, duration, outcome, user, client, correlation id)
+// on NATS for the log worker. Publishing never delays or fails the response.
+import { randomUUID } from 'node:crypto';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import type { GraphQLFormattedError } from 'graphql';
+import { subjects, type Logger, type NatsConnection, type RequestLog } from '@desk/shared';
+import type { GatewayContext } from '../context';
+
+export class RequestLogPublisher {
+  private readonly js: JetStreamClient;
+  private readonly subject: string;
+  private failures = 0;
+
+  constructor(nc: NatsConnection, prefix: string, private readonly log: Logger) {
+    this.js = jetstream(nc);
+    this.subject = subjects(prefix).requestLog;
+  }
+
+  publish(entry: RequestLog): void {
+    this.js.publish(this.subject, JSON.stringify(entry), { msgID: entry.id }).then(
+      () => { this.failures = 0; },
+      (error) => {
+        // One warning per run of failures, not one per request.
+        if (this.failures++ === 0) this.log.warn({ err: error }, 'request logs are not reaching NATS');
+      },
+    );
+  }
+}
+
+const codesOf = (errors: readonly GraphQLFormattedError[] | undefined): string[] =>
+  [...new Set((errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];
+
+export function requestLogPlugin(publisher: RequestLogPublisher): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async willSendResponse({ contextValue, operation, operationName, response }) {
+          const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+          const errorCodes = codesOf(errors);
+          publisher.publish({
+            id: randomUUID(),
+            operationName: operationName ?? null,
+            operationType: operation?.operation ?? null,
+            durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+            outcome: errorCodes.length === 0 ? 'success' : operation ? 'error' : 'refused',
+            errorCodes,
+            userId: contextValue.viewer.userId,
+            clientName: contextValue.clientName,
+            clientVersion: contextValue.clientVersion,
+            correlationId: contextValue.viewer.correlationId,
+            at: new Date().toISOString(),
+          });
+        },
+      };
+    },
+  };
+}

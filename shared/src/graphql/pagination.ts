@@ -1,0 +1,54 @@
+// Relay-style cursor pagination over a stable order (a sort key and the id as tie-breaker).
+import { BadUserInputError } from '../errors';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export interface PageRequest {
+  limit: number;
+  after: { key: string; id: string } | null;
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount?: number;
+}
+
+export function encodeCursor(key: string, id: string): string {
+  return Buffer.from(JSON.stringify([key, id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { key: string; id: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
+      return { key: value[0], id: value[1] };
+    }
+  } catch { /* falls through */ }
+  throw new BadUserInputError('after is not a valid cursor', 'after');
+}
+
+/** Checks `first` and `after`; asks the store for one row more than the page to learn if there is a next. */
+export function pageRequest(first: number | null | undefined, after: string | null | undefined): PageRequest {
+  const limit = first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
+  }
+  return { limit, after: after ? decodeCursor(after) : null };
+}
+
+/** Builds the connection from `limit + 1` rows fetched in order. */
+export function toConnection<T>(rows: T[], request: PageRequest, cursorOf: (row: T) => { key: string; id: string }): Connection<T> {
+  const page = rows.slice(0, request.limit);
+  const edges = page.map((node) => { const c = cursorOf(node); return { cursor: encodeCursor(c.key, c.id), node }; });
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > request.limit,
+      hasPreviousPage: request.after !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// The NATS connection and the JetStream streams every service relies on. Names carry a prefix so that
+// several deployments (and every test run) can share one server without seeing each other.
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+
+export type { NatsConnection };
+
+export interface Subjects {
+  prefix: string;
+  /** Domain events: `<prefix>.events.<type>`. */
+  event(type: string): string;
+  eventsAll: string;
+  /** Gateway request logs. */
+  requestLog: string;
+  /** Messages that exhausted their retries, per consumer. */
+  deadLetter(consumer: string): string;
+  streams: { events: string; requests: string; deadLetters: string };
+}
+
+export function subjects(prefix: string): Subjects {
+  return {
+    prefix,
+    event: (type) => `${prefix}.events.${type}`,
+    eventsAll: `${prefix}.events.>`,
+    requestLog: `${prefix}.requests.log`,
+    deadLetter: (consumer) => `${prefix}.dlq.${consumer}`,
+    streams: { events: `${prefix}_EVENTS`, requests: `${prefix}_REQUESTS`, deadLetters: `${prefix}_DLQ` },
+  };
+}
+
+const DAY_NS = 24 * 60 * 60 * 1e9;
+
+export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+  return connect({ servers: url.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+}
+
+/** Creates (or updates) the streams; safe to call from every process at start-up. */
+export async function ensureStreams(nc: NatsConnection, prefix: string): Promise<JetStreamManager> {
+  const s = subjects(prefix);
+  const jsm = await jetstreamManager(nc);
+  const wanted: (Partial<StreamConfig> & { name: string })[] = [
+    { name: s.streams.events, subjects: [s.eventsAll], max_age: 7 * DAY_NS, duplicate_window: 2 * 60 * 1e9 },
+    { name: s.streams.requests, subjects: [`${prefix}.requests.>`], max_age: 1 * DAY_NS },
+    { name: s.streams.deadLetters, subjects: [`${prefix}.dlq.>`], max_age: 14 * DAY_NS },
+  ];
+  for (const config of wanted) {
+    const full = { retention: RetentionPolicy.Limits, storage: StorageType.File, ...config };
+    try {
+      await jsm.streams.info(config.name);
+      await jsm.streams.update(config.name, full);
+    } catch {
+      await jsm.streams.add(full).catch(async (error) => {
+        // Another process may have created it between our two calls.
+        await jsm.streams.info(config.name).catch(() => { throw error; });
+      });
+    }
+  }
+  return jsm;
+}
+
+/** Removes every stream of a prefix; for tests. */
+export async function deleteStreams(nc: NatsConnection, prefix: string): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  for (const name of Object.values(subjects(prefix).streams)) {
+    await jsm.streams.delete(name).catch(() => undefined);
+  }
+}

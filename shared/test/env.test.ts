@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { baseEnvShape, EnvError, parseEnv, readKeyMaterial } from '../src/env';
+
+describe('configuration', () => {
+  const schema = z.object({ ...baseEnvShape, PORT: z.coerce.number().int().positive() });
+
+  test('every problem is reported at once', () => {
+    try {
+      parseEnv(schema, { NODE_ENV: 'staging', PORT: 'abc' });
+      throw new Error('should have failed');
+    } catch (error) {
+      expect(error).toBeInstanceOf(EnvError);
+      const problems = (error as EnvError).problems.join('\n');
+      expect(problems).toMatch(/NODE_ENV/);
+      expect(problems).toMatch(/PORT/);
+      expect(problems).toMatch(/INTERNAL_JWT_PUBLIC_KEY/);
+    }
+  });
+
+  test('defaults fill what is not given', () => {
+    const env = parseEnv(schema, { PORT: '4001', INTERNAL_JWT_PUBLIC_KEY: 'pem' });
+    expect(env).toMatchObject({ NODE_ENV: 'development', NATS_PREFIX: 'desk', PORT: 4001 });
+  });
+
+  test('key material may be inline with escaped newlines', () => {
+    expect(readKeyMaterial('-----BEGIN-----\\nabc\\n-----END-----')).toBe('-----BEGIN-----\nabc\n-----END-----');
+  });
+});

@@ -1,0 +1,181 @@
+// Storage of accounts, sessions, refresh tokens, password resets and login failures (schema `auth`).
+// Plain SQL through TypeORM's manager; every method returns plain values and write methods take the
+// caller's transaction.
+import { returnedRows, type Role } from '@desk/shared';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Account, Locale } from './domain/account';
+
+interface AccountRow {
+  id: string; email: string | null; password_hash: string | null; name: string; roles: Role[];
+  guest: boolean; locale: Locale; created_at: Date;
+}
+
+const toAccount = (row: AccountRow): Account => ({
+  id: row.id, email: row.email, passwordHash: row.password_hash, name: row.name, roles: [...row.roles],
+  guest: row.guest, locale: row.locale, createdAt: row.created_at,
+});
+
+const ACCOUNT_COLUMNS = 'id, email, password_hash, name, roles, guest, locale, created_at';
+
+export interface SessionRow {
+  id: string;
+  accountId: string;
+  expiresAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface RefreshTokenRow {
+  tokenHash: string;
+  usedAt: Date | null;
+  session: SessionRow;
+}
+
+export class AccountRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async findByEmail(email: string, manager: EntityManager = this.dataSource.manager): Promise<Account | null> {
+    const rows: AccountRow[] = await manager.query(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE email = $1`, [email]);
+    return rows[0] ? toAccount(rows[0]) : null;
+  }
+
+  async findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<Account | null> {
+    const rows: AccountRow[] = await manager.query(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1`, [id]);
+    return rows[0] ? toAccount(rows[0]) : null;
+  }
+
+  /** False when the email is taken (the unique index decides, so two racing registrations cannot both win). */
+  async insert(tx: EntityManager, account: Account): Promise<boolean> {
+    const rows: unknown[] = await tx.query(
+      `INSERT INTO accounts (id, email, password_hash, name, roles, guest, locale, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (email) DO NOTHING RETURNING id`,
+      [account.id, account.email, account.passwordHash, account.name, account.roles, account.guest, account.locale, account.createdAt],
+    );
+    return rows.length === 1;
+  }
+
+  async countAdmins(tx: EntityManager): Promise<number> {
+    const [row]: { n: string }[] = await tx.query("SELECT count(*) AS n FROM accounts WHERE 'ADMIN' = ANY(roles)");
+    return Number(row.n);
+  }
+
+  async setPassword(tx: EntityManager, accountId: string, passwordHash: string): Promise<void> {
+    await tx.query('UPDATE accounts SET password_hash = $2, updated_at = now() WHERE id = $1', [accountId, passwordHash]);
+  }
+
+  /** Applies the user subgraph's changes to the projection. */
+  async updateProfile(tx: EntityManager, accountId: string, changes: { name?: string; roles?: Role[]; locale?: Locale | null }): Promise<void> {
+    await tx.query(
+      `UPDATE accounts SET name = coalesce($2, name), roles = coalesce($3, roles), locale = coalesce($4, locale), updated_at = now()
+       WHERE id = $1`,
+      [accountId, changes.name ?? null, changes.roles ?? null, changes.locale ?? null],
+    );
+  }
+
+  // Sessions and refresh tokens.
+
+  async insertSession(tx: EntityManager, session: { id: string; accountId: string; expiresAt: Date; ip: string | null }): Promise<void> {
+    await tx.query('INSERT INTO sessions (id, account_id, expires_at, ip) VALUES ($1, $2, $3, $4)', [session.id, session.accountId, session.expiresAt, session.ip]);
+  }
+
+  async insertRefreshToken(tx: EntityManager, sessionId: string, tokenHash: string): Promise<void> {
+    await tx.query('INSERT INTO refresh_tokens (token_hash, session_id) VALUES ($1, $2)', [tokenHash, sessionId]);
+  }
+
+  /** The token and its session, locked until the transaction ends so two rotations cannot race. */
+  async lockRefreshToken(tx: EntityManager, tokenHash: string): Promise<RefreshTokenRow | null> {
+    const rows: { token_hash: string; used_at: Date | null; id: string; account_id: string; expires_at: Date; revoked_at: Date | null }[] = await tx.query(
+      `SELECT t.token_hash, t.used_at, s.id, s.account_id, s.expires_at, s.revoked_at
+       FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = $1 FOR UPDATE`,
+      [tokenHash],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return { tokenHash: row.token_hash, usedAt: row.used_at, session: { id: row.id, accountId: row.account_id, expiresAt: row.expires_at, revokedAt: row.revoked_at } };
+  }
+
+  async markRefreshTokenUsed(tx: EntityManager, tokenHash: string): Promise<void> {
+    await tx.query('UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1', [tokenHash]);
+  }
+
+  async findSession(tx: EntityManager, sessionId: string): Promise<SessionRow | null> {
+    const rows: { id: string; account_id: string; expires_at: Date; revoked_at: Date | null }[] = await tx.query(
+      'SELECT id, account_id, expires_at, revoked_at FROM sessions WHERE id = $1 FOR UPDATE', [sessionId],
+    );
+    const row = rows[0];
+    return row ? { id: row.id, accountId: row.account_id, expiresAt: row.expires_at, revokedAt: row.revoked_at } : null;
+  }
+
+  /** True when this call revoked it (false when it already was). */
+  async revokeSession(tx: EntityManager, sessionId: string, reason: string): Promise<boolean> {
+    const rows = returnedRows(await tx.query(
+      'UPDATE sessions SET revoked_at = now(), revoke_reason = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id', [sessionId, reason],
+    ));
+    return rows.length === 1;
+  }
+
+  /** Revokes every live session of the account; returns their ids. */
+  async revokeAllSessions(tx: EntityManager, accountId: string, reason: string): Promise<string[]> {
+    const rows = returnedRows<{ id: string }>(await tx.query(
+      'UPDATE sessions SET revoked_at = now(), revoke_reason = $2 WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > now() RETURNING id',
+      [accountId, reason],
+    ));
+    return rows.map((r) => r.id);
+  }
+
+  // Password resets.
+
+  async insertPasswordReset(tx: EntityManager, reset: { tokenHash: string; accountId: string; expiresAt: Date }): Promise<void> {
+    await tx.query('INSERT INTO password_resets (token_hash, account_id, expires_at) VALUES ($1, $2, $3)', [reset.tokenHash, reset.accountId, reset.expiresAt]);
+  }
+
+  async countRecentResets(accountId: string, since: Date): Promise<number> {
+    const [row]: { n: string }[] = await this.dataSource.query(
+      'SELECT count(*) AS n FROM password_resets WHERE account_id = $1 AND created_at > $2', [accountId, since],
+    );
+    return Number(row.n);
+  }
+
+  /** Marks a live reset token used and returns its account; null when unknown, used or expired. */
+  async consumePasswordReset(tx: EntityManager, tokenHash: string): Promise<string | null> {
+    const rows = returnedRows<{ account_id: string }>(await tx.query(
+      `UPDATE password_resets SET used_at = now()
+       WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING account_id`,
+      [tokenHash],
+    ));
+    return rows[0]?.account_id ?? null;
+  }
+
+  /** Every other outstanding reset token of the account stops working once one is used. */
+  async voidPasswordResets(tx: EntityManager, accountId: string): Promise<void> {
+    await tx.query('UPDATE password_resets SET used_at = now() WHERE account_id = $1 AND used_at IS NULL', [accountId]);
+  }
+
+  // Login attempts: recorded before the password is checked, so concurrent guesses count against each other.
+
+  async recordAttempt(email: string, ip: string | null): Promise<string> {
+    const [row]: { id: string }[] = await this.dataSource.query('INSERT INTO login_failures (email, ip) VALUES ($1, $2) RETURNING id', [email, ip]);
+    return row.id;
+  }
+
+  async forgetAttempt(id: string): Promise<void> {
+    await this.dataSource.query('DELETE FROM login_failures WHERE id = $1', [id]);
+  }
+
+  /** Failures (and attempts in flight) other than `exceptId`, within the window, oldest first. */
+  async recentFailures(email: string, ip: string | null, since: Date, exceptId: string): Promise<{ account: Date[]; address: Date[] }> {
+    const [account, address] = await Promise.all([
+      this.dataSource.query('SELECT failed_at FROM login_failures WHERE email = $1 AND failed_at > $2 AND id <> $3 ORDER BY failed_at', [email, since, exceptId]),
+      ip ? this.dataSource.query('SELECT failed_at FROM login_failures WHERE ip = $1 AND failed_at > $2 AND id <> $3 ORDER BY failed_at', [ip, since, exceptId]) : [],
+    ]) as [{ failed_at: Date }[], { failed_at: Date }[]];
+    return { account: account.map((r) => r.failed_at), address: address.map((r) => r.failed_at) };
+  }
+
+  /** A successful sign-in clears the account's failures (not the address's). */
+  async clearFailures(email: string): Promise<void> {
+    await this.dataSource.query('DELETE FROM login_failures WHERE email = $1', [email]);
+  }
+
+  async pruneFailures(before: Date): Promise<void> {
+    await this.dataSource.query('DELETE FROM login_failures WHERE failed_at < $1', [before]);
+  }
+}

@@ -1,0 +1,110 @@
+// Assembles the auth subgraph: Postgres, NATS, signing keys, the first admin, the profile projection,
+// the outbox relay, the GraphQL server and the JWKS / OpenID routes. Tests and main start it the same way.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  OutboxRelay, OutboxTables1732000000000, connectNats, createLogger, ensureStreams, importInternalPublicKey,
+  openDataSource, readiness, startSubgraphServer, type SubgraphServerOptions,
+} from '@desk/shared';
+import { parse } from 'graphql';
+import { startAccountProjection } from './account-projection.consumer';
+import { AccountRepository } from './account.repository';
+import { ensureFirstAdmin } from './admin-bootstrap';
+import { AuthService, type AuthServiceDeps } from './auth.service';
+import type { Context } from './context';
+import type { AuthEnv } from './env';
+import { AccessTokenIssuer } from './keys/access-token.issuer';
+import { ConfiguredKeys, KeyRing, SIGNING_ALG, StoredKeys } from './keys/signing-keys';
+import { AuthTables1732000000200 } from './migrations/1732000000200-auth-tables.migration';
+import { resolvers } from './resolvers';
+
+export const SERVICE_NAME = 'auth';
+export const SCHEMA_PATH = path.join(__dirname, '..', 'schema.graphql');
+export const MIGRATIONS = [OutboxTables1732000000000, AuthTables1732000000200];
+
+export interface RunningAuthService { url: string; port: number; stop(): Promise<void>; }
+
+export async function startAuthService(env: AuthEnv): Promise<RunningAuthService> {
+  const log = createLogger(SERVICE_NAME, env.LOG_LEVEL);
+  const cleanups: (() => Promise<unknown> | void)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await Promise.resolve().then(cleanup).catch((error) => log.warn({ err: error }, 'error while stopping'));
+    }
+  };
+  try {
+    const internalKey = await importInternalPublicKey(env.INTERNAL_JWT_PUBLIC_KEY);
+    const dataSource = await openDataSource({ url: env.DATABASE_URL, schema: 'auth', entities: [], migrations: MIGRATIONS, logger: log });
+    cleanups.push(() => dataSource.destroy());
+    const nc = await connectNats(env.NATS_URL, `${SERVICE_NAME}-subgraph`);
+    cleanups.push(() => nc.drain());
+    await ensureStreams(nc, env.NATS_PREFIX);
+
+    const keys = new KeyRing(env.AUTH_SIGNING_KEYS ? new ConfiguredKeys(env.AUTH_SIGNING_KEYS) : new StoredKeys(dataSource));
+    await keys.start();
+    cleanups.push(() => keys.stop());
+
+    const accounts = new AccountRepository(dataSource);
+    const relay = new OutboxRelay(dataSource, nc, env.NATS_PREFIX, log);
+    relay.start();
+    cleanups.push(() => relay.stop());
+
+    if (env.ADMIN_EMAIL && env.ADMIN_PASSWORD) {
+      await ensureFirstAdmin({ dataSource, accounts }, { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }, log);
+      relay.kick();
+    }
+    const projection = await startAccountProjection(nc, env.NATS_PREFIX, { dataSource, accounts, relay }, log);
+    cleanups.push(() => projection.stop());
+
+    const throttle = {
+      windowSeconds: env.LOGIN_THROTTLE_WINDOW_SECONDS,
+      maxPerAccount: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      maxPerAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS,
+    };
+    const pruner = setInterval(() => {
+      accounts.pruneFailures(new Date(Date.now() - throttle.windowSeconds * 1000)).catch((error) => log.warn({ err: error }, 'could not prune login failures'));
+    }, 10 * 60_000);
+    pruner.unref();
+    cleanups.push(() => clearInterval(pruner));
+
+    const deps: AuthServiceDeps = {
+      dataSource, accounts, relay, throttle,
+      tokens: new AccessTokenIssuer(keys, { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, ttlSeconds: env.ACCESS_TOKEN_TTL_SECONDS }),
+      refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
+      passwordResetTtlMinutes: env.PASSWORD_RESET_TTL_MINUTES,
+    };
+    const server = await startSubgraphServer<Context>({
+      name: SERVICE_NAME,
+      typeDefs: parse(readFileSync(SCHEMA_PATH, 'utf8')),
+      // The generated types check every resolver; Apollo's map type is looser, hence the conversion.
+      resolvers: resolvers as unknown as SubgraphServerOptions<Context>['resolvers'],
+      internalKey,
+      log,
+      production: env.NODE_ENV === 'production',
+      context: (viewer, requestLog) => ({ viewer, log: requestLog, auth: new AuthService(deps, viewer, requestLog) }),
+      ready: readiness(dataSource, nc),
+      routes(app) {
+        app.get('/.well-known/jwks.json', (_req, res) => {
+          res.set('cache-control', 'public, max-age=300').json(keys.jwks());
+        });
+        app.get('/.well-known/openid-configuration', (_req, res) => {
+          res.set('cache-control', 'public, max-age=3600').json({
+            issuer: env.JWT_ISSUER,
+            jwks_uri: new URL('/.well-known/jwks.json', env.JWT_ISSUER).toString(),
+            id_token_signing_alg_values_supported: [SIGNING_ALG],
+            token_endpoint_auth_methods_supported: ['none'],
+            subject_types_supported: ['public'],
+            response_types_supported: ['token'],
+            grant_types_supported: ['password', 'refresh_token'],
+          });
+        });
+      },
+    }, env.PORT, env.HOST);
+    cleanups.push(() => server.stop());
+    log.info({ url: server.url }, 'auth subgraph ready');
+    return { url: server.url, port: server.port, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

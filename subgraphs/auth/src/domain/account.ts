@@ -1,0 +1,39 @@
+// The auth subgraph's view of an account: credentials plus the projection of the profile fields it
+// needs to answer a sign-in (name and roles are owned by the user subgraph and kept in sync by events).
+import type { Role } from '@desk/shared';
+
+export type Locale = 'pt-BR' | 'en';
+
+export interface Account {
+  id: string;
+  /** Lower-cased; null for guests. */
+  email: string | null;
+  /** argon2id PHC string; null for guests, who cannot sign in with a password. */
+  passwordHash: string | null;
+  name: string;
+  roles: Role[];
+  guest: boolean;
+  locale: Locale;
+  createdAt: Date;
+}
+
+/** The `User` fields this subgraph provides with an AuthPayload. */
+export interface AccountUser {
+  id: string;
+  email: string | null;
+  name: string;
+  roles: Role[];
+  createdAt: Date;
+}
+
+/** What a successful sign-in returns. */
+export interface IssuedSession {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  user: AccountUser;
+}
+
+export const toAccountUser = (account: Account): AccountUser => ({
+  id: account.id, email: account.email, name: account.name, roles: [...account.roles], createdAt: account.createdAt,
+});

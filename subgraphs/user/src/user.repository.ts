@@ -1,0 +1,128 @@
+// Storage of users in Postgres (schema `users`), through TypeORM with an EntitySchema. Everything it
+// returns is a plain UserRecord; write methods take the caller's transaction.
+import type { Role } from '@desk/shared';
+import { EntitySchema, type DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import type { Locale, UserRecord } from './domain/user';
+
+export const UserEntity = new EntitySchema<UserRecord>({
+  name: 'User',
+  tableName: 'users',
+  columns: {
+    id: { type: 'uuid', primary: true },
+    email: { type: 'text', nullable: true },
+    name: { type: 'text' },
+    roles: { type: 'text', array: true },
+    document: { type: 'text', nullable: true },
+    phone: { type: 'text', nullable: true },
+    locale: { type: 'text' },
+    guest: { type: 'boolean' },
+    createdAt: { type: 'timestamptz', name: 'created_at', precision: 3 },
+    updatedAt: { type: 'timestamptz', name: 'updated_at', precision: 3 },
+  },
+});
+
+export interface UserPageQuery {
+  limit: number;
+  after: { createdAt: Date; id: string } | null;
+  /** Already lower-cased and trimmed; matched anywhere in email or name. */
+  search: string | null;
+}
+
+export interface NewUser {
+  id: string;
+  email: string | null;
+  name: string;
+  roles: Role[];
+  guest: boolean;
+  locale: Locale;
+  createdAt: Date;
+}
+
+export type ProfileColumns = Partial<Pick<UserRecord, 'name' | 'document' | 'phone' | 'locale'>>;
+
+const toRecord = (row: UserRecord): UserRecord => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  roles: [...row.roles],
+  document: row.document,
+  phone: row.phone,
+  locale: row.locale,
+  guest: row.guest,
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+});
+
+/** `%`, `_` and the escape character itself are literal in a user's search text. */
+const likePattern = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export class UserRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private query(manager: EntityManager = this.dataSource.manager): SelectQueryBuilder<UserRecord> {
+    return manager.getRepository(UserEntity).createQueryBuilder('u');
+  }
+
+  /** One `WHERE id = ANY($1)` query, whatever the number of ids; unknown ids are simply absent. */
+  async findByIds(ids: readonly string[]): Promise<UserRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.query().where('u.id = ANY(:ids)', { ids: [...ids] }).getMany();
+    return rows.map(toRecord);
+  }
+
+  /** Newest first, the id breaking ties; `limit + 1` rows when there are more. */
+  async page(request: UserPageQuery): Promise<UserRecord[]> {
+    const qb = this.filtered(request.search).orderBy('u.createdAt', 'DESC').addOrderBy('u.id', 'DESC').limit(request.limit + 1);
+    if (request.after) {
+      qb.andWhere('(u.createdAt, u.id) < (CAST(:afterKey AS timestamptz), CAST(:afterId AS uuid))', {
+        afterKey: request.after.createdAt.toISOString(), afterId: request.after.id,
+      });
+    }
+    return (await qb.getMany()).map(toRecord);
+  }
+
+  async count(search: string | null): Promise<number> {
+    return this.filtered(search).getCount();
+  }
+
+  private filtered(search: string | null): SelectQueryBuilder<UserRecord> {
+    const qb = this.query();
+    if (search) qb.where('(lower(u.email) LIKE :pattern OR lower(u.name) LIKE :pattern)', { pattern: likePattern(search) });
+    return qb;
+  }
+
+  /** Inserts a user first seen in a registration; a second delivery of the same one changes nothing. */
+  async insertIfAbsent(manager: EntityManager, user: NewUser): Promise<void> {
+    await manager.query(
+      `INSERT INTO users (id, email, name, roles, guest, locale, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (id) DO NOTHING`,
+      [user.id, user.email, user.name, user.roles, user.guest, user.locale, user.createdAt],
+    );
+  }
+
+  /** Reads a user and locks the row until the transaction ends. */
+  async findForUpdate(manager: EntityManager, id: string): Promise<UserRecord | null> {
+    const row = await this.query(manager).setLock('pessimistic_write').where('u.id = :id', { id }).getOne();
+    return row ? toRecord(row) : null;
+  }
+
+  async updateProfile(manager: EntityManager, id: string, changes: ProfileColumns, at: Date): Promise<void> {
+    await manager.getRepository(UserEntity).update({ id }, { ...changes, updatedAt: at });
+  }
+
+  async updateRoles(manager: EntityManager, id: string, roles: Role[], at: Date): Promise<void> {
+    await manager.getRepository(UserEntity).update({ id }, { roles, updatedAt: at });
+  }
+
+  /**
+   * Serializes role changes until the transaction ends, so that two admins demoting each other at
+   * once cannot both see the other as the remaining admin.
+   */
+  async lockRoleChanges(manager: EntityManager): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['users:roles']);
+  }
+
+  async countAdmins(manager: EntityManager): Promise<number> {
+    return this.query(manager).where(':admin = ANY(u.roles)', { admin: 'ADMIN' }).getCount();
+  }
+}

@@ -1,0 +1,207 @@
+// The gateway's limits and defences, each shown refusing what it must and letting through what it may.
+import { subjects } from '@desk/shared';
+import { ops, postGraphQL, registerCustomer, startExtraGateway, startPlatform, type Platform } from './support/platform';
+
+let platform: Platform;
+let token: string;
+beforeAll(async () => {
+  platform = await startPlatform();
+  token = (await registerCustomer(platform)).accessToken;
+});
+afterAll(() => platform?.stop());
+
+const codeOf = (result: { errors?: { extensions?: Record<string, unknown> }[] }) => result.errors?.[0]?.extensions?.code;
+
+describe('when an operation exceeds a limit', () => {
+  test('then too deep a query is refused, and one within the depth passes', async () => {
+    // Today's schema nests four levels at most (users.edges.node.id), so this gateway allows three.
+    const gateway = await startExtraGateway(platform, { MAX_DEPTH: '3' });
+    try {
+      const deep = await postGraphQL(gateway.url, '{ users(first: 1) { edges { node { id } } } }', {}, { token });
+      expect(deep.status).toBe(400);
+      expect(deep.errors?.[0]?.message).toMatch(/depth/i);
+      const viaFragments = await postGraphQL(gateway.url, '{ users(first: 1) { ...E } } fragment E on UserConnection { edges { node { id } } }', {}, { token });
+      expect(viaFragments.status).toBe(400);
+      const shallow = await postGraphQL(gateway.url, '{ me { id } }', {}, { token });
+      expect(shallow.errors).toBeUndefined();
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  test('then too many aliases are refused, __typename included', async () => {
+    const aliases = Array.from({ length: 16 }, (_, i) => `t${i}: __typename`).join(' ');
+    const result = await platform.gql(`{ ${aliases} }`, {}, { token });
+    expect(result.status).toBe(400);
+    expect(result.errors?.[0]?.message).toMatch(/alias/i);
+    const fine = await platform.gql(`{ ${Array.from({ length: 3 }, (_, i) => `t${i}: __typename`).join(' ')} }`, {}, { token });
+    expect(fine.errors).toBeUndefined();
+  });
+
+  test('then too many directives are refused', async () => {
+    const result = await platform.gql(`{ me { id ${'@include(if: true) '.repeat(11)} } }`, {}, { token });
+    expect(result.status).toBe(400);
+    expect(result.errors?.[0]?.message).toMatch(/directive/i);
+  });
+
+  test('then too many tokens are refused before parsing completes', async () => {
+    const fields = Array.from({ length: 2100 }, () => 'id').join(' ');
+    const result = await platform.gql(`{ me { ${fields} } }`, {}, { token });
+    expect(result.status).toBe(400);
+    expect(result.errors?.[0]?.message).toMatch(/token/i);
+  });
+
+  test('then too costly a query is refused', async () => {
+    const gateway = await startExtraGateway(platform, { MAX_COST: '20' });
+    try {
+      const result = await postGraphQL(gateway.url, '{ users(first: 10) { edges { node { id email name roles createdAt } } } }', {}, { token });
+      expect(result.status).toBe(400);
+      expect(result.errors?.[0]?.message).toMatch(/cost/i);
+      const cheap = await postGraphQL(gateway.url, '{ me { id } }', {}, { token });
+      expect(cheap.errors).toBeUndefined();
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
+describe('when a request is not an ordinary single operation', () => {
+  test('then a batch is refused', async () => {
+    const response = await fetch(platform.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]) });
+    expect(response.status).toBe(400);
+  });
+
+  test('then a simple cross-site request is refused (CSRF prevention)', async () => {
+    const get = await fetch(`${platform.gatewayUrl}?query=${encodeURIComponent('{ __typename }')}`);
+    expect(get.status).toBe(400);
+    const text = await fetch(platform.gatewayUrl, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(text.status).toBe(400);
+    const allowed = await fetch(`${platform.gatewayUrl}?query=${encodeURIComponent('{ __typename }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(allowed.status).toBe(200);
+  });
+
+  test('then a body over the size limit is refused with 413', async () => {
+    const big = await platform.gql('query($s: String) { __typename }', { s: 'x'.repeat(200_000) });
+    expect(big.status).toBe(413);
+    expect(codeOf(big)).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  test('then malformed JSON is a 400 with a code', async () => {
+    const response = await fetch(platform.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    expect(response.status).toBe(400);
+    const body = await response.json() as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
+  });
+
+  test('then the federation internals are not reachable through the gateway', async () => {
+    const result = await platform.gql('{ _entities(representations: [{ __typename: "User", id: "x" }]) { __typename } }', {}, { token });
+    expect(codeOf(result)).toBe('GRAPHQL_VALIDATION_FAILED');
+    const service = await platform.gql('{ _service { sdl } }', {}, { token });
+    expect(codeOf(service)).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+});
+
+describe('when something fails inside', () => {
+  async function closedPort(): Promise<number> {
+    const { createServer } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((r) => server.close(r));
+    return port;
+  }
+
+  test('then in production the client gets a generic error, with no internals', async () => {
+    const port = await closedPort();
+    const gateway = await startExtraGateway(platform, { NODE_ENV: 'production', SUBGRAPH_URLS: JSON.stringify({ auth: platform.authUrl, user: `http://127.0.0.1:${port}/graphql` }) });
+    try {
+      const result = await postGraphQL(gateway.url, ops.me, {}, { token });
+      expect(result.errors?.[0]).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      expect(JSON.stringify(result)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|stack|serviceName/);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  test('then in development the details are shown to help', async () => {
+    const port = await closedPort();
+    const gateway = await startExtraGateway(platform, { NODE_ENV: 'development', SUBGRAPH_URLS: JSON.stringify({ auth: platform.authUrl, user: `http://127.0.0.1:${port}/graphql` }) });
+    try {
+      const result = await postGraphQL(gateway.url, ops.me, {}, { token });
+      expect(JSON.stringify(result.errors)).toMatch(/ECONNREFUSED|connect/);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  test('then coded errors keep their message and code in production', async () => {
+    const gateway = await startExtraGateway(platform, { NODE_ENV: 'production' });
+    try {
+      const result = await postGraphQL(gateway.url, '{ users(first: 5) { totalCount } }');
+      expect(result.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED' });
+      expect(result.errors?.[0]?.message).not.toBe('Internal server error');
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
+describe('when the schema is explored', () => {
+  const introspection = '{ __schema { queryType { name } } }';
+
+  test('then introspection and the Sandbox page are on in development', async () => {
+    expect((await platform.gql(introspection)).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+    const page = await fetch(platform.gatewayUrl, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html/i);
+  });
+
+  test('then both are off in production unless configured', async () => {
+    const production = await startExtraGateway(platform, { NODE_ENV: 'production' });
+    const opened = await startExtraGateway(platform, { NODE_ENV: 'production', INTROSPECTION: 'true' });
+    try {
+      expect(codeOf(await postGraphQL(production.url, introspection))).toBe('GRAPHQL_VALIDATION_FAILED');
+      const page = await fetch(production.url, { headers: { accept: 'text/html' } });
+      expect(await page.text()).not.toMatch(/<html/i);
+      expect((await postGraphQL(opened.url, introspection)).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+    } finally {
+      await production.stop();
+      await opened.stop();
+    }
+  });
+});
+
+describe('when an operation runs', () => {
+  test('then its request log reaches NATS with who, what, how long and how it ended', async () => {
+    const subject = subjects(platform.nats.prefix).requestLog;
+    const received: Record<string, unknown>[] = [];
+    const sub = platform.nats.nc.subscribe(subject, { callback: (_err, msg) => { received.push(msg.json()); } });
+    const customer = await registerCustomer(platform);
+    await platform.gql('query WhoAmI { me { id } }', {}, {
+      token: customer.accessToken,
+      headers: { 'apollographql-client-name': 'web-app', 'apollographql-client-version': '1.2.3', 'x-correlation-id': 'test-correlation-0001' },
+    });
+    await platform.gql('query Refused { me { id } }', {}, { token: 'bad.token.here', headers: { 'x-correlation-id': 'test-correlation-0002' } });
+    const deadline = Date.now() + 3000;
+    const logged = (id: string) => received.some((r) => r.correlationId === id);
+    while (!(logged('test-correlation-0001') && logged('test-correlation-0002')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    sub.unsubscribe();
+    const ok = received.find((r) => r.correlationId === 'test-correlation-0001');
+    expect(ok).toMatchObject({ operationName: 'WhoAmI', operationType: 'query', outcome: 'success', userId: customer.id, clientName: 'web-app', clientVersion: '1.2.3', errorCodes: [] });
+    expect(typeof ok?.durationMs).toBe('number');
+    expect(received.find((r) => r.correlationId === 'test-correlation-0002')).toMatchObject({ outcome: 'refused', errorCodes: ['UNAUTHENTICATED'] });
+  });
+
+  test('then the correlation id comes back in the response', async () => {
+    const result = await platform.gql(ops.me, {}, { headers: { 'x-correlation-id': 'abc-correlation-42' } });
+    expect(result.headers.get('x-correlation-id')).toBe('abc-correlation-42');
+    const generated = await platform.gql(ops.me, {}, { headers: { 'x-correlation-id': 'bad id with spaces' } });
+    expect(generated.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test('then /health and /ready answer', async () => {
+    const base = new URL(platform.gatewayUrl).origin;
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+  });
+});

@@ -1,0 +1,169 @@
+// Starts the real platform in this process for a test file: its own database, NATS prefix and keys,
+// every service on a free port, the gateway routed to them. `stop()` removes everything it made.
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { exportJWK, type JWK } from 'jose';
+import { parseEnv } from '@desk/shared';
+import { createTestDatabase, createTestNats, generateInternalKeyPair, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
+import { gatewayEnvSchema } from '../../gateway/src/env';
+import { startGateway } from '../../gateway/src/app';
+import { authEnvSchema } from '../../subgraphs/auth/src/env';
+import { startAuthService } from '../../subgraphs/auth/src/app';
+import { userEnvSchema } from '../../subgraphs/user/src/env';
+import { startUserService } from '../../subgraphs/user/src/app';
+
+export const ISSUER = 'https://auth.desk.test';
+export const AUDIENCE = 'desk-api';
+export const ADMIN = { email: 'admin@desk.test', password: 'admin-password-123' };
+
+export interface GqlResult<T = Record<string, any>> {
+  status: number;
+  headers: Headers;
+  data: T | null | undefined;
+  errors: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[] | undefined;
+}
+
+export interface Platform {
+  gatewayUrl: string;
+  authUrl: string;
+  userUrl: string;
+  db: TestDatabase;
+  nats: TestNats;
+  internalKeys: { privateKey: string; publicKey: string };
+  /** The auth subgraph's signing key, so tests can mint tokens with any claims. */
+  signingKey: { privateJwk: JWK & { kid: string }; publicPem: string };
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, options?: { token?: string; headers?: Record<string, string>; url?: string }): Promise<GqlResult<T>>;
+  stop(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  gatewayEnv?: Record<string, string>;
+}
+
+async function signingKeyPair() {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const kid = `test-${randomUUID()}`;
+  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'ES256' } as JWK & { kid: string };
+  return { privateJwk, publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+export async function postGraphQL<T>(url: string, query: string, variables?: Record<string, unknown>, options: { token?: string; headers?: Record<string, string> } = {}): Promise<GqlResult<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await response.text();
+  let body: { data?: T | null; errors?: GqlResult<T>['errors'] } = {};
+  try { body = JSON.parse(text); } catch { body = { errors: [{ message: text }] }; }
+  return { status: response.status, headers: response.headers, data: body.data, errors: body.errors };
+}
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const db = await createTestDatabase();
+  const nats = await createTestNats();
+  const internalKeys = generateInternalKeyPair();
+  const signingKey = await signingKeyPair();
+  const common = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: db.url,
+    NATS_URL: nats.url,
+    NATS_PREFIX: nats.prefix,
+    INTERNAL_JWT_PUBLIC_KEY: internalKeys.publicKey,
+  };
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const auth = await startAuthService(parseEnv(authEnvSchema, {
+      ...common,
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      AUTH_SIGNING_KEYS: JSON.stringify([signingKey.privateJwk]),
+    }));
+    stops.push(auth.stop);
+    const user = await startUserService(parseEnv(userEnvSchema, common));
+    stops.push(user.stop);
+    const gateway = await startGateway(parseEnv(gatewayEnvSchema, {
+      NODE_ENV: 'test',
+      LOG_LEVEL: common.LOG_LEVEL,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      NATS_URL: nats.url,
+      NATS_PREFIX: nats.prefix,
+      INTERNAL_JWT_PRIVATE_KEY: internalKeys.privateKey,
+      AUTH_JWKS_URL: `http://127.0.0.1:${auth.port}/.well-known/jwks.json`,
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+      SUBGRAPH_URLS: JSON.stringify({ auth: auth.url, user: user.url }),
+      WATCH_SUPERGRAPH: 'false',
+      ...options.gatewayEnv,
+    }));
+    stops.push(gateway.stop);
+    return {
+      gatewayUrl: gateway.url,
+      authUrl: auth.url,
+      userUrl: user.url,
+      db, nats, internalKeys, signingKey,
+      gql: (query, variables, opts = {}) => postGraphQL(opts.url ?? gateway.url, query, variables, opts),
+      async stop() {
+        for (const stop of stops.reverse()) await stop().catch(() => undefined);
+        await nats.cleanup();
+        await db.drop();
+      },
+    };
+  } catch (error) {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await nats.cleanup();
+    await db.drop();
+    throw error;
+  }
+}
+
+/** Starts one more gateway on the same platform (other settings, e.g. production mode). */
+export async function startExtraGateway(platform: Platform, env: Record<string, string>) {
+  const authPort = new URL(platform.authUrl).port;
+  return startGateway(parseEnv(gatewayEnvSchema, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    NATS_URL: platform.nats.url,
+    NATS_PREFIX: platform.nats.prefix,
+    INTERNAL_JWT_PRIVATE_KEY: platform.internalKeys.privateKey,
+    AUTH_JWKS_URL: `http://127.0.0.1:${authPort}/.well-known/jwks.json`,
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE,
+    SUBGRAPH_URLS: JSON.stringify({ auth: platform.authUrl, user: platform.userUrl }),
+    WATCH_SUPERGRAPH: 'false',
+    ...env,
+  }));
+}
+
+/** Builders for the operations tests repeat. */
+export const ops = {
+  register: `mutation Register($input: RegisterInput!) { register(input: $input) { accessToken refreshToken expiresIn user { id email name roles createdAt } } }`,
+  login: `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken refreshToken user { id email name roles } } }`,
+  refresh: `mutation Refresh($token: String!) { refreshSession(refreshToken: $token) { accessToken refreshToken user { id } } }`,
+  logout: `mutation Logout($token: String) { logout(refreshToken: $token) }`,
+  me: `query Me { me { id email name roles } }`,
+};
+
+let counter = 0;
+export function newCustomer(overrides: Partial<{ email: string; password: string; name: string }> = {}) {
+  counter += 1;
+  return { email: `customer${counter}-${randomUUID().slice(0, 8)}@example.com`, password: 'correct horse battery', name: `Customer ${counter}`, ...overrides };
+}
+
+/** Registers a customer through the gateway and returns its tokens and id. */
+export async function registerCustomer(platform: Platform, input = newCustomer()) {
+  const result = await platform.gql<{ register: { accessToken: string; refreshToken: string; user: { id: string } } }>(ops.register, { input });
+  if (!result.data?.register) throw new Error(`register failed: ${JSON.stringify(result.errors)}`);
+  return { ...input, id: result.data.register.user.id, accessToken: result.data.register.accessToken, refreshToken: result.data.register.refreshToken };
+}
