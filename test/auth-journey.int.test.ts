@@ -58,6 +58,29 @@ describe('when a customer signs in', () => {
     expect(blocked.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
   });
 
+  test('then guessing across many accounts from one address is throttled too', async () => {
+    const strict = await startPlatform({ authEnv: { LOGIN_MAX_FAILURES_PER_ADDRESS: '3' } });
+    try {
+      const victim = await registerCustomer(strict);
+      for (let i = 0; i < 3; i++) {
+        const attempt = await strict.gql(ops.login, { email: `someone${i}@example.com`, password: 'a guessed password' });
+        expect(attempt.errors?.[0]?.extensions?.code).toBe('INVALID_CREDENTIALS');
+      }
+      const blocked = await strict.gql(ops.login, { email: victim.email, password: victim.password });
+      expect(blocked.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  test('then a burst of parallel guesses cannot slip past the limit', async () => {
+    const customer = await registerCustomer(platform);
+    const burst = await Promise.all(Array.from({ length: 12 }, (_, i) => platform.gql(ops.login, { email: customer.email, password: `parallel guess ${i}` })));
+    const codes = burst.map((r) => r.errors?.[0]?.extensions?.code);
+    expect(codes.filter((c) => c === 'INVALID_CREDENTIALS').length).toBeLessThanOrEqual(5);
+    expect(codes.every((c) => c === 'INVALID_CREDENTIALS' || c === 'RATE_LIMITED')).toBe(true);
+  });
+
   test('then the first admin from ADMIN_EMAIL can sign in with the ADMIN role', async () => {
     const admin = await platform.gql(ops.login, { email: ADMIN.email, password: ADMIN.password });
     expect(admin.data?.login.user.roles).toEqual(['ADMIN']);
@@ -78,6 +101,14 @@ describe('when a session is refreshed', () => {
     expect(afterReuse.errors?.[0]?.extensions?.code).toBe('INVALID_TOKEN');
     // The family's access tokens stop working too, once the revocation reaches the gateway.
     await expectRefusedWithin(rotated.accessToken, 1000);
+  });
+
+  test.each([
+    ['garbage', 'not a token'],
+    ['a well-formed token nobody issued', 'A'.repeat(43)],
+  ])('then %s is INVALID_TOKEN', async (_case, token) => {
+    const result = await platform.gql(ops.refresh, { token });
+    expect(result.errors?.[0]?.extensions?.code).toBe('INVALID_TOKEN');
   });
 });
 
@@ -130,6 +161,14 @@ describe('when a customer logs out', () => {
     }
   });
 
+  test('then another customer\'s refresh token cannot end their session', async () => {
+    const owner = await registerCustomer(platform);
+    const other = await registerCustomer(platform);
+    const result = await platform.gql(ops.logout, { token: owner.refreshToken }, { token: other.accessToken });
+    expect(result.errors?.[0]?.extensions?.code).toBe('INVALID_TOKEN');
+    expect((await platform.gql(ops.refresh, { token: owner.refreshToken })).data?.refreshSession.user.id).toBe(owner.id);
+  });
+
   test('then logging out with no session at all is UNAUTHENTICATED', async () => {
     const result = await platform.gql(ops.logout);
     expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -141,6 +180,7 @@ describe('when a guest starts a session', () => {
     const result = await platform.gql('mutation { startGuestSession { accessToken user { id email name roles } } }');
     const guest = result.data!.startGuestSession;
     expect(guest.user).toMatchObject({ email: null, roles: ['CUSTOMER'] });
+    expect((await platform.gql('mutation($e: String!) { requestPasswordReset(email: $e) }', { e: 'guest@example.com' })).data?.requestPasswordReset).toBe(true);
     const me = await platform.gql('{ me { id guest } }', {}, { token: guest.accessToken });
     expect(me.data?.me ?? null).not.toBeNull();
   });

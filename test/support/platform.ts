@@ -37,6 +37,7 @@ export interface Platform {
 
 export interface PlatformOptions {
   gatewayEnv?: Record<string, string>;
+  authEnv?: Record<string, string>;
 }
 
 async function signingKeyPair() {
@@ -86,6 +87,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
       AUTH_SIGNING_KEYS: JSON.stringify([signingKey.privateJwk]),
+      ...options.authEnv,
     }));
     stops.push(auth.stop);
     const user = await startUserService(parseEnv(userEnvSchema, common));

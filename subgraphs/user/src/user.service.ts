@@ -14,6 +14,8 @@ import { can } from './policy';
 import type { UserRepository } from './user.repository';
 
 export const SEARCH_MAX = 100;
+/** How long `me` waits for a just-registered viewer's profile to arrive. */
+const OWN_PROFILE_WAIT_MS = 2_000;
 
 export type PrivateField = 'email' | 'document' | 'phone';
 
@@ -35,8 +37,20 @@ export class UserService {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * The viewer's own profile. A signed-in viewer's account exists, so a missing profile is one whose
+   * registration event is still on its way (milliseconds after `register`): wait for it briefly.
+   */
   async me(): Promise<UserRecord | null> {
-    return this.viewer.userId ? this.loader.load(this.viewer.userId) : null;
+    const userId = this.viewer.userId;
+    if (!userId) return null;
+    const deadline = Date.now() + OWN_PROFILE_WAIT_MS;
+    for (;;) {
+      const user = await this.loader.load(userId);
+      if (user || Date.now() >= deadline) return user;
+      this.loader.clear(userId);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 
   async user(id: string): Promise<UserRecord | null> {
@@ -79,6 +93,7 @@ export class UserService {
     if (!userId) throw new UnauthenticatedError();
     if (!can(this.viewer, 'user:update-profile', { id: userId })) throw new ForbiddenError();
     const changes = validateProfileInput(input);
+    await this.me(); // a profile registered a moment ago may still be on its way
     const updated = await this.deps.dataSource.transaction(async (tx) => {
       const current = await this.deps.repository.findForUpdate(tx, userId);
       if (!current) throw new NotFoundError('User', userId);
