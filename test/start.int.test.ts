@@ -151,6 +151,10 @@ function processesWith(marker: string): number[] {
   return pids;
 }
 
+function commandLine(pid: number): string {
+  try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '); } catch { return ''; }
+}
+
 async function status(url: string): Promise<number> {
   try { return (await fetch(url, { signal: AbortSignal.timeout(2000) })).status; } catch { return 0; }
 }
@@ -181,7 +185,7 @@ describe('npm start', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('starts every service, reports it ready, and on Ctrl-C stops them all and exits 0', async () => {
+  it('starts every service, reports it ready, restarts one that dies, and on Ctrl-C stops them all and exits 0', async () => {
     const offset = await freeOffset();
     const services = planServices({ portOffset: offset });
     const gateway = services.find((s) => s.kind === 'gateway')!;
@@ -223,8 +227,18 @@ describe('npm start', () => {
     const started = processesWith(prefix);
     expect(started.length).toBeGreaterThanOrEqual(services.length);
 
+    // A service that dies is started again.
+    const user = services.find((s) => s.name === 'user')!;
+    const userProcesses = started.filter((pid) => commandLine(pid).includes('subgraphs/user/src/main.ts'));
+    expect(userProcesses.length).toBeGreaterThan(0);
+    for (const pid of userProcesses) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    await until(async () => output.includes('user exited'), 10_000, 'the restart notice', () => output);
+    await until(async () => (await status(`http://127.0.0.1:${user.port}/ready`)) === 200, 60_000, 'the restarted user subgraph', () => output);
+
     process.kill(-child.pid!, 'SIGINT');
-    const ended = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([exited, new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), 30_000); })]);
+    clearTimeout(timer);
     // A terminal's Ctrl-C reaches npm too, which then ends by that signal; the start script itself exits 0.
     const clean = ended !== 'timeout' && (ended.code === 0 || ended.signal === 'SIGINT');
     if (!clean || !/\| stopped$/m.test(output)) throw new Error(`npm start ended with ${JSON.stringify(ended)}; output:\n${output.slice(-6000)}`);

@@ -4,6 +4,7 @@ export * from './errors';
 export * from './logger';
 export * from './viewer';
 export * from './service';
+export * from './service-runtime';
 export * from './nats';
 export * from './db/data-source';
 export * from './events/define-event';

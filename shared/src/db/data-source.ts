@@ -22,8 +22,8 @@ export function databaseName(url: string): string {
   return decodeURIComponent(new URL(url).pathname.slice(1));
 }
 
-/** Creates the database named in `url` when it does not exist yet. */
-export async function ensureDatabase(url: string): Promise<void> {
+/** Runs `work` with a connection to the server's `postgres` database, for creating and dropping others. */
+async function withServer<T>(url: string, work: (client: Client, name: string) => Promise<T>): Promise<T> {
   const name = databaseName(url);
   if (!IDENTIFIER.test(name)) throw new Error(`unsupported database name ${JSON.stringify(name)}`);
   const admin = new URL(url);
@@ -31,29 +31,25 @@ export async function ensureDatabase(url: string): Promise<void> {
   const client = new Client({ connectionString: admin.toString() });
   await client.connect();
   try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (!rowCount) {
-      await client.query(`CREATE DATABASE "${name}"`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04' && error.code !== '23505') throw error; // created meanwhile by a sibling
-      });
-    }
+    return await work(client, name);
   } finally {
     await client.end();
   }
 }
 
+/** Creates the database named in `url` when it does not exist yet. */
+export async function ensureDatabase(url: string): Promise<void> {
+  await withServer(url, async (client, name) => {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount) return;
+    await client.query(`CREATE DATABASE "${name}"`).catch((error: { code?: string }) => {
+      if (error.code !== '42P04' && error.code !== '23505') throw error; // created meanwhile by a sibling
+    });
+  });
+}
+
 export async function dropDatabase(url: string): Promise<void> {
-  const name = databaseName(url);
-  if (!IDENTIFIER.test(name)) throw new Error(`unsupported database name ${JSON.stringify(name)}`);
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
+  await withServer(url, (client, name) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 }
 
 class QueryLogger implements OrmLogger {

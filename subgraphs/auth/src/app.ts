@@ -3,8 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  OutboxRelay, OutboxTables1732000000000, connectNats, createLogger, ensureStreams, importInternalPublicKey,
-  openDataSource, readiness, startSubgraphServer, type SubgraphServerOptions,
+  OutboxTables1732000000000, openServiceRuntime, readiness, startSubgraphServer, startWithRuntime, type SubgraphServerOptions,
 } from '@desk/shared';
 import { parse } from 'graphql';
 import { startAccountProjection } from './account-projection.consumer';
@@ -25,36 +24,20 @@ export const MIGRATIONS = [OutboxTables1732000000000, AuthTables1732000000200];
 export interface RunningAuthService { url: string; port: number; stop(): Promise<void>; }
 
 export async function startAuthService(env: AuthEnv): Promise<RunningAuthService> {
-  const log = createLogger(SERVICE_NAME, env.LOG_LEVEL);
-  const cleanups: (() => Promise<unknown> | void)[] = [];
-  const stopAll = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      await Promise.resolve().then(cleanup).catch((error) => log.warn({ err: error }, 'error while stopping'));
-    }
-  };
-  try {
-    const internalKey = await importInternalPublicKey(env.INTERNAL_JWT_PUBLIC_KEY);
-    const dataSource = await openDataSource({ url: env.DATABASE_URL, schema: 'auth', entities: [], migrations: MIGRATIONS, logger: log });
-    cleanups.push(() => dataSource.destroy());
-    const nc = await connectNats(env.NATS_URL, `${SERVICE_NAME}-subgraph`);
-    cleanups.push(() => nc.drain());
-    await ensureStreams(nc, env.NATS_PREFIX);
-
+  const runtime = await openServiceRuntime(env, { name: SERVICE_NAME, schema: 'auth', migrations: MIGRATIONS });
+  const { log, dataSource, nc, relay } = runtime;
+  return startWithRuntime(runtime, async () => {
     const keys = new KeyRing(env.AUTH_SIGNING_KEYS ? new ConfiguredKeys(env.AUTH_SIGNING_KEYS) : new StoredKeys(dataSource));
     await keys.start();
-    cleanups.push(() => keys.stop());
+    runtime.onStop(() => keys.stop());
 
     const accounts = new AccountRepository(dataSource);
-    const relay = new OutboxRelay(dataSource, nc, env.NATS_PREFIX, log);
-    relay.start();
-    cleanups.push(() => relay.stop());
-
     if (env.ADMIN_EMAIL && env.ADMIN_PASSWORD) {
       await ensureFirstAdmin({ dataSource, accounts }, { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }, log);
       relay.kick();
     }
     const projection = await startAccountProjection(nc, env.NATS_PREFIX, { dataSource, accounts, relay }, log);
-    cleanups.push(() => projection.stop());
+    runtime.onStop(() => projection.stop());
 
     const throttle = {
       windowSeconds: env.LOGIN_THROTTLE_WINDOW_SECONDS,
@@ -65,7 +48,7 @@ export async function startAuthService(env: AuthEnv): Promise<RunningAuthService
       accounts.pruneFailures(new Date(Date.now() - throttle.windowSeconds * 1000)).catch((error) => log.warn({ err: error }, 'could not prune login failures'));
     }, 10 * 60_000);
     pruner.unref();
-    cleanups.push(() => clearInterval(pruner));
+    runtime.onStop(() => clearInterval(pruner));
 
     const deps: AuthServiceDeps = {
       dataSource, accounts, relay, throttle,
@@ -78,7 +61,7 @@ export async function startAuthService(env: AuthEnv): Promise<RunningAuthService
       typeDefs: parse(readFileSync(SCHEMA_PATH, 'utf8')),
       // The generated types check every resolver; Apollo's map type is looser, hence the conversion.
       resolvers: resolvers as unknown as SubgraphServerOptions<Context>['resolvers'],
-      internalKey,
+      internalKey: runtime.internalKey,
       log,
       production: env.NODE_ENV === 'production',
       context: (viewer, requestLog) => ({ viewer, log: requestLog, auth: new AuthService(deps, viewer, requestLog) }),
@@ -100,11 +83,8 @@ export async function startAuthService(env: AuthEnv): Promise<RunningAuthService
         });
       },
     }, env.PORT, env.HOST);
-    cleanups.push(() => server.stop());
+    runtime.onStop(() => server.stop());
     log.info({ url: server.url }, 'auth subgraph ready');
-    return { url: server.url, port: server.port, stop: stopAll };
-  } catch (error) {
-    await stopAll();
-    throw error;
-  }
+    return { url: server.url, port: server.port, stop: runtime.stop };
+  });
 }

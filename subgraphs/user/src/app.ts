@@ -3,12 +3,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  OutboxRelay, OutboxTables1732000000000, connectNats, createLogger, ensureStreams, entityLoader,
-  importInternalPublicKey, openDataSource, readiness, startSubgraphServer, type NatsConnection, type RunningConsumer,
+  OutboxTables1732000000000, entityLoader, openServiceRuntime, readiness, startSubgraphServer, startWithRuntime,
   type SubgraphServerOptions,
 } from '@desk/shared';
 import { parse } from 'graphql';
-import type { DataSource } from 'typeorm';
 import type { Context } from './context';
 import type { UserEnv } from './env';
 import { UsersTable1732000000100 } from './migrations/1732000000100-users-table.migration';
@@ -28,34 +26,14 @@ export interface UserServiceHooks {
 export interface RunningUserService { url: string; port: number; stop(): Promise<void>; }
 
 export async function startUserService(env: UserEnv, hooks: UserServiceHooks = {}): Promise<RunningUserService> {
-  const log = createLogger(SERVICE_NAME, env.LOG_LEVEL);
-  const cleanups: (() => Promise<unknown>)[] = [];
-  const stopAll = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      await cleanup().catch((error) => log.warn({ err: error }, 'error while stopping'));
-    }
-  };
-  try {
-    const internalKey = await importInternalPublicKey(env.INTERNAL_JWT_PUBLIC_KEY);
-    const dataSource: DataSource = await openDataSource({
-      url: env.DATABASE_URL,
-      schema: 'users',
-      entities: [UserEntity],
-      migrations: [OutboxTables1732000000000, UsersTable1732000000100],
-      logger: log,
-      onQuery: hooks.onQuery,
-    });
-    cleanups.push(() => dataSource.destroy());
-    const nc: NatsConnection = await connectNats(env.NATS_URL, `${SERVICE_NAME}-subgraph`);
-    cleanups.push(() => nc.drain());
-    await ensureStreams(nc, env.NATS_PREFIX);
-
+  const runtime = await openServiceRuntime(env, {
+    name: SERVICE_NAME, schema: 'users', entities: [UserEntity], migrations: [OutboxTables1732000000000, UsersTable1732000000100], onQuery: hooks.onQuery,
+  });
+  const { log, dataSource, nc, relay } = runtime;
+  return startWithRuntime(runtime, async () => {
     const repository = new UserRepository(dataSource);
-    const relay = new OutboxRelay(dataSource, nc, env.NATS_PREFIX, log);
-    relay.start();
-    cleanups.push(() => relay.stop());
-    const consumer: RunningConsumer = await startRegistrationConsumer(nc, env.NATS_PREFIX, { dataSource, repository }, log);
-    cleanups.push(() => consumer.stop());
+    const consumer = await startRegistrationConsumer(nc, env.NATS_PREFIX, { dataSource, repository }, log);
+    runtime.onStop(() => consumer.stop());
 
     const deps = { dataSource, repository, relay };
     const server = await startSubgraphServer<Context>({
@@ -64,7 +42,7 @@ export async function startUserService(env: UserEnv, hooks: UserServiceHooks = {
       // The generated types check every resolver; Apollo's map type cannot express __resolveReference's
       // (reference, context, info) signature, hence the conversion.
       resolvers: resolvers as unknown as SubgraphServerOptions<Context>['resolvers'],
-      internalKey,
+      internalKey: runtime.internalKey,
       log,
       production: env.NODE_ENV === 'production',
       context: (viewer, requestLog) => ({
@@ -74,11 +52,8 @@ export async function startUserService(env: UserEnv, hooks: UserServiceHooks = {
       }),
       ready: readiness(dataSource, nc),
     }, env.PORT, env.HOST);
-    cleanups.push(() => server.stop());
+    runtime.onStop(() => server.stop());
     log.info({ url: server.url }, 'user subgraph ready');
-    return { url: server.url, port: server.port, stop: stopAll };
-  } catch (error) {
-    await stopAll();
-    throw error;
-  }
+    return { url: server.url, port: server.port, stop: runtime.stop };
+  });
 }

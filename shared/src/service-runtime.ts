@@ -1,0 +1,76 @@
+// What every subgraph process opens before it serves: its logger, the gateway's public key, its
+// Postgres schema with migrations run, NATS with the streams, and the outbox relay. Everything it
+// opened is closed again by `stop()`, newest first, also when starting fails halfway.
+import type { CryptoKey } from 'jose';
+import type { DataSource, EntitySchema, MixedList } from 'typeorm';
+import { openDataSource } from './db/data-source';
+import { createLogger, type Logger } from './logger';
+import { connectNats, ensureStreams, type NatsConnection } from './nats';
+import { OutboxRelay } from './outbox/outbox-relay';
+import { importInternalPublicKey } from './viewer';
+
+export interface RuntimeEnv {
+  LOG_LEVEL: string;
+  DATABASE_URL: string;
+  NATS_URL: string;
+  NATS_PREFIX: string;
+  INTERNAL_JWT_PUBLIC_KEY: string;
+}
+
+export interface RuntimeOptions {
+  /** The service's name: its logger, its NATS connection name. */
+  name: string;
+  /** Its own Postgres schema. */
+  schema: string;
+  migrations: MixedList<Function>;
+  entities?: EntitySchema[];
+  onQuery?: (sql: string) => void;
+}
+
+export interface ServiceRuntime {
+  log: Logger;
+  internalKey: CryptoKey;
+  dataSource: DataSource;
+  nc: NatsConnection;
+  relay: OutboxRelay;
+  /** Registers something to close on stop (closed in reverse order of registration). */
+  onStop(close: () => unknown): void;
+  stop(): Promise<void>;
+}
+
+export async function openServiceRuntime(env: RuntimeEnv, options: RuntimeOptions): Promise<ServiceRuntime> {
+  const log = createLogger(options.name, env.LOG_LEVEL);
+  const closers: (() => unknown)[] = [];
+  const stop = async () => {
+    for (const close of closers.splice(0).reverse()) {
+      await Promise.resolve().then(close).catch((error) => log.warn({ err: error }, 'error while stopping'));
+    }
+  };
+  try {
+    const internalKey = await importInternalPublicKey(env.INTERNAL_JWT_PUBLIC_KEY);
+    const dataSource = await openDataSource({
+      url: env.DATABASE_URL, schema: options.schema, entities: options.entities ?? [], migrations: options.migrations, logger: log, onQuery: options.onQuery,
+    });
+    closers.push(() => dataSource.destroy());
+    const nc = await connectNats(env.NATS_URL, `${options.name}-subgraph`);
+    closers.push(() => nc.drain());
+    await ensureStreams(nc, env.NATS_PREFIX);
+    const relay = new OutboxRelay(dataSource, nc, env.NATS_PREFIX, log);
+    relay.start();
+    closers.push(() => relay.stop());
+    return { log, internalKey, dataSource, nc, relay, onStop: (close) => { closers.push(close); }, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Runs `start` with the runtime; if it fails, everything the runtime opened is closed before rethrowing. */
+export async function startWithRuntime<T>(runtime: ServiceRuntime, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    await runtime.stop();
+    throw error;
+  }
+}
