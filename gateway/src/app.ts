@@ -25,6 +25,7 @@ import { gatewayFormatError } from './plugins/error-masking';
 import { parseLimits, protections } from './plugins/protections';
 import { RequestLogPublisher, requestLogPlugin } from './plugins/request-log.plugin';
 import { SubgraphDataSource } from './subgraph.data-source';
+import { subgraphOrigin, webhookForwarder } from './webhook.forwarder';
 
 export interface RunningGateway {
   url: string;
@@ -139,6 +140,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     return { viewer, clientName, clientVersion, internalTokens: new Map() };
   };
 
+  app.use(webhookForwarder(() => subgraphOrigin('payment', env.SUBGRAPH_URLS, env.SUPERGRAPH_PATH), env.MAX_BODY_BYTES, log));
   app.use('/graphql',
     cors({ origin: env.corsOrigins, maxAge: 600 }),
     express.json({ limit: env.MAX_BODY_BYTES }),

@@ -1,8 +1,12 @@
 // Test support: every test run gets its own database and NATS prefix, removed afterwards, and its
 // own keys. Never imported by production code.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { deleteStreams, ensureStreams, connectNats, type NatsConnection } from './nats';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { jetstream } from '@nats-io/jetstream';
+import { Pool } from 'pg';
+import { deleteStreams, ensureStreams, connectNats, subjects, type NatsConnection } from './nats';
 import { dropDatabase, ensureDatabase } from './db/data-source';
+import { createEnvelope, type EventCause, type EventDefinition, type EventEnvelope, type PayloadOf } from './events/define-event';
+import { INTERNAL_TOKEN_HEADER, anonymousViewer, importInternalPrivateKey, signInternalToken, type Role, type Viewer } from './viewer';
 
 export const TEST_POSTGRES = process.env.TEST_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432';
 export const TEST_NATS = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -53,4 +57,92 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+export interface GqlResponse<T = Record<string, any>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+}
+
+/** One subgraph started on its own database and NATS prefix, called as the gateway calls it. */
+export interface SubgraphHarness<S extends { url: string; stop(): Promise<void> }> {
+  service: S;
+  db: TestDatabase;
+  nats: TestNats;
+  /** Every SQL statement the service ran, in order; tests may empty it. */
+  queries: string[];
+  /** SQL straight to the database, bypassing the service. */
+  sql<R = Record<string, any>>(text: string, params?: unknown[]): Promise<R[]>;
+  /** A GraphQL call signed as the gateway signs it for `viewer`; null sends no identity at all. */
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, viewer?: Viewer | null): Promise<GqlResponse<T>>;
+  post(path: string, body: string | object, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  /** Publishes an event on the run's stream, as its owning service's relay would. */
+  publish<D extends EventDefinition>(definition: D, payload: PayloadOf<D>, cause?: Partial<EventCause>): Promise<EventEnvelope<PayloadOf<D>>>;
+  stop(): Promise<void>;
+}
+
+export const testViewer = (userId: string | null, roles: Role[] = ['CUSTOMER'], guest = false): Viewer =>
+  ({ ...anonymousViewer(randomUUID()), userId, roles, guest, sessionId: userId ? randomUUID() : null });
+
+export async function startSubgraphHarness<S extends { url: string; stop(): Promise<void> }>(
+  name: string,
+  start: (env: Record<string, string>, onQuery: (sql: string) => void) => Promise<S>,
+  extraEnv: Record<string, string> = {},
+): Promise<SubgraphHarness<S>> {
+  const db = await createTestDatabase(`${name}_test`);
+  const nats = await createTestNats(name);
+  const keys = generateInternalKeyPair();
+  const privateKey = await importInternalPrivateKey(keys.privateKey);
+  const queries: string[] = [];
+  let service: S;
+  try {
+    service = await start({
+      NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', HOST: '127.0.0.1', PORT: '0',
+      DATABASE_URL: db.url, NATS_URL: nats.url, NATS_PREFIX: nats.prefix, INTERNAL_JWT_PUBLIC_KEY: keys.publicKey, ...extraEnv,
+    }, (sql) => queries.push(sql));
+  } catch (error) {
+    await nats.cleanup();
+    await db.drop();
+    throw error;
+  }
+  const pool = new Pool({ connectionString: db.url, max: 2 });
+  const origin = new URL(service.url).origin;
+  const post: SubgraphHarness<S>['post'] = async (path, body, headers = {}) => {
+    const response = await fetch(`${origin}${path}`, {
+      method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try { parsed = JSON.parse(text); } catch { /* keeps the text */ }
+    return { status: response.status, body: parsed };
+  };
+  return {
+    service, db, nats, queries, post,
+    async sql(text, params = []) { return (await pool.query(text, params)).rows; },
+    async gql(query, variables = {}, viewer = anonymousViewer(randomUUID())) {
+      const identity: Record<string, string> = viewer ? { [INTERNAL_TOKEN_HEADER]: await signInternalToken(privateKey, viewer, name) } : {};
+      const { status, body } = await post(new URL(service.url).pathname, { query, variables }, identity);
+      return { status, ...(body as object) };
+    },
+    async publish(definition, payload, cause = {}) {
+      const envelope = createEnvelope(definition, payload, { correlationId: randomUUID(), ...cause });
+      await jetstream(nats.nc).publish(subjects(nats.prefix).event(definition.type), JSON.stringify(envelope), { msgID: envelope.id });
+      return envelope;
+    },
+    async stop() {
+      await service.stop();
+      await pool.end();
+      await nats.cleanup();
+      await db.drop();
+    },
+  };
+}
+
+/** Collects the events of one type published on the prefix's stream from now on. */
+export function collectEvents(nats: TestNats, type: string): { events: EventEnvelope[]; stop(): void } {
+  const events: EventEnvelope[] = [];
+  const sub = nats.nc.subscribe(subjects(nats.prefix).event(type));
+  void (async () => { for await (const msg of sub) events.push(msg.json<EventEnvelope>()); })();
+  return { events, stop: () => sub.unsubscribe() };
 }

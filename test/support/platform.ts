@@ -10,6 +10,14 @@ import { authEnvSchema } from '../../subgraphs/auth/src/env';
 import { startAuthService } from '../../subgraphs/auth/src/app';
 import { userEnvSchema } from '../../subgraphs/user/src/env';
 import { startUserService } from '../../subgraphs/user/src/app';
+import { orderEnvSchema } from '../../subgraphs/order/src/env';
+import { startOrderService } from '../../subgraphs/order/src/app';
+
+/** Every subgraph, in start order: auth first (the gateway needs its keys), then the rest. */
+export const SERVICES = ['auth', 'user', 'order'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+export const SANDBOX_WEBHOOK_SECRET = 'test-sandbox-webhook-secret';
 
 export const ISSUER = 'https://auth.desk.test';
 export const AUDIENCE = 'desk-api';
@@ -26,6 +34,14 @@ export interface Platform {
   gatewayUrl: string;
   authUrl: string;
   userUrl: string;
+  /** Each subgraph's GraphQL URL. */
+  urls: Record<ServiceName, string>;
+  /** Every SQL statement each subgraph ran; tests may empty these. */
+  queries: Record<ServiceName, string[]>;
+  /** Stops one subgraph, as if its process had died. */
+  stopService(name: ServiceName): Promise<void>;
+  /** Starts it again (after stopService, or stops it first), on the same port. */
+  restartService(name: ServiceName): Promise<void>;
   db: TestDatabase;
   nats: TestNats;
   internalKeys: { privateKey: string; publicKey: string };
@@ -63,12 +79,15 @@ export async function postGraphQL<T>(url: string, query: string, variables?: Rec
   return { status: response.status, headers: response.headers, data: body.data, errors: body.errors };
 }
 
+/** Starts the named service with the platform's common settings; tests restart services through it. */
+type Starter = (common: Record<string, string>, onQuery: (sql: string) => void) => Promise<{ url: string; port: number; stop(): Promise<void> }>;
+
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const db = await createTestDatabase();
   const nats = await createTestNats();
   const internalKeys = generateInternalKeyPair();
   const signingKey = await signingKeyPair();
-  const common = {
+  const common: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     HOST: '127.0.0.1',
@@ -78,20 +97,35 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     NATS_PREFIX: nats.prefix,
     INTERNAL_JWT_PUBLIC_KEY: internalKeys.publicKey,
   };
-  const stops: (() => Promise<void>)[] = [];
-  try {
-    const auth = await startAuthService(parseEnv(authEnvSchema, {
-      ...common,
+  const starters: Record<ServiceName, Starter> = {
+    auth: (env) => startAuthService(parseEnv(authEnvSchema, {
+      ...env,
       JWT_ISSUER: ISSUER,
       JWT_AUDIENCE: AUDIENCE,
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
       AUTH_SIGNING_KEYS: JSON.stringify([signingKey.privateJwk]),
       ...options.authEnv,
-    }));
-    stops.push(auth.stop);
-    const user = await startUserService(parseEnv(userEnvSchema, common));
-    stops.push(user.stop);
+    })),
+    user: (env, onQuery) => startUserService(parseEnv(userEnvSchema, env), { onQuery }),
+    order: (env, onQuery) => startOrderService(parseEnv(orderEnvSchema, env), { onQuery }),
+  };
+  const queries = Object.fromEntries(SERVICES.map((name) => [name, [] as string[]])) as Record<ServiceName, string[]>;
+  const running = new Map<ServiceName, { url: string; port: number; stop(): Promise<void> }>();
+  const startService = async (name: ServiceName, port = '0') => {
+    const service = await starters[name]({ ...common, PORT: port }, (sql) => { queries[name].push(sql); });
+    running.set(name, service);
+    return service;
+  };
+  const stopAll = async () => {
+    for (const name of [...running.keys()].reverse()) await running.get(name)!.stop().catch(() => undefined);
+    running.clear();
+    await nats.cleanup();
+    await db.drop();
+  };
+  try {
+    for (const name of SERVICES) await startService(name);
+    const urls = Object.fromEntries(SERVICES.map((name) => [name, running.get(name)!.url])) as Record<ServiceName, string>;
     const gateway = await startGateway(parseEnv(gatewayEnvSchema, {
       NODE_ENV: 'test',
       LOG_LEVEL: common.LOG_LEVEL,
@@ -100,30 +134,36 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       NATS_URL: nats.url,
       NATS_PREFIX: nats.prefix,
       INTERNAL_JWT_PRIVATE_KEY: internalKeys.privateKey,
-      AUTH_JWKS_URL: `http://127.0.0.1:${auth.port}/.well-known/jwks.json`,
+      AUTH_JWKS_URL: `http://127.0.0.1:${running.get('auth')!.port}/.well-known/jwks.json`,
       JWT_ISSUER: ISSUER,
       JWT_AUDIENCE: AUDIENCE,
-      SUBGRAPH_URLS: JSON.stringify({ auth: auth.url, user: user.url }),
+      SUBGRAPH_URLS: JSON.stringify(urls),
       WATCH_SUPERGRAPH: 'false',
       ...options.gatewayEnv,
     }));
-    stops.push(gateway.stop);
     return {
       gatewayUrl: gateway.url,
-      authUrl: auth.url,
-      userUrl: user.url,
+      authUrl: urls.auth,
+      userUrl: urls.user,
+      urls,
+      queries,
       db, nats, internalKeys, signingKey,
       gql: (query, variables, opts = {}) => postGraphQL(opts.url ?? gateway.url, query, variables, opts),
+      async stopService(name) {
+        await running.get(name)?.stop();
+        running.delete(name);
+      },
+      async restartService(name) {
+        await running.get(name)?.stop();
+        await startService(name, new URL(urls[name]).port);
+      },
       async stop() {
-        for (const stop of stops.reverse()) await stop().catch(() => undefined);
-        await nats.cleanup();
-        await db.drop();
+        await gateway.stop().catch(() => undefined);
+        await stopAll();
       },
     };
   } catch (error) {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    await nats.cleanup();
-    await db.drop();
+    await stopAll();
     throw error;
   }
 }
@@ -142,7 +182,7 @@ export async function startExtraGateway(platform: Platform, env: Record<string, 
     AUTH_JWKS_URL: `http://127.0.0.1:${authPort}/.well-known/jwks.json`,
     JWT_ISSUER: ISSUER,
     JWT_AUDIENCE: AUDIENCE,
-    SUBGRAPH_URLS: JSON.stringify({ auth: platform.authUrl, user: platform.userUrl }),
+    SUBGRAPH_URLS: JSON.stringify(platform.urls),
     WATCH_SUPERGRAPH: 'false',
     ...env,
   }));

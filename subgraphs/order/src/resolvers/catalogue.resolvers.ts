@@ -1,0 +1,11 @@
+// The catalogue's types: Product (an entity other subgraphs may reference) and Category.
+import type { CategoryResolvers, ProductResolvers } from '../generated/graphql';
+
+export const Product: ProductResolvers = {
+  __resolveReference: (reference, ctx) => ctx.catalogue.product(reference.id),
+  category: (product, _args, ctx) => ctx.catalogue.category(product.categoryId),
+};
+
+export const Category: CategoryResolvers = {
+  products: (category, args, ctx) => ctx.catalogue.productsOf(category, args),
+};

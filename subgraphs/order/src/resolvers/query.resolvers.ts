@@ -1,0 +1,10 @@
+// Query fields of the order subgraph.
+import type { QueryResolvers } from '../generated/graphql';
+
+export const Query: QueryResolvers = {
+  products: (_parent, args, ctx) => ctx.catalogue.products(args),
+  product: (_parent, { id }, ctx) => ctx.catalogue.product(id),
+  categories: (_parent, _args, ctx) => ctx.catalogue.categories(),
+  order: (_parent, { id }, ctx) => ctx.orders.order(id),
+  orders: (_parent, args, ctx) => ctx.orders.list(args),
+};

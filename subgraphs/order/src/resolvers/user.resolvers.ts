@@ -1,0 +1,7 @@
+// User.orders: this subgraph's contribution to the User entity.
+import type { UserResolvers } from '../generated/graphql';
+
+export const User: UserResolvers = {
+  __resolveReference: (reference) => ({ id: reference.id }),
+  orders: (user, args, ctx) => ctx.orders.ofUser(user.id, args),
+};
