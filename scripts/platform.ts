@@ -106,6 +106,8 @@ export interface Infrastructure {
   privateKey: string;
   adminEmail?: string;
   adminPassword?: string;
+  /** Signs the SANDBOX payment provider's webhooks (development). */
+  sandboxWebhookSecret?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -135,6 +137,9 @@ export function serviceEnv(service: ServiceSpec, services: ServiceSpec[], infra:
     env.JWT_AUDIENCE = pick('JWT_AUDIENCE', 'desk-api');
     if (infra.adminEmail !== undefined) env.ADMIN_EMAIL = pick('ADMIN_EMAIL', infra.adminEmail);
     if (infra.adminPassword !== undefined) env.ADMIN_PASSWORD = pick('ADMIN_PASSWORD', infra.adminPassword);
+  }
+  if (service.kind === 'subgraph' && service.name === 'payment' && infra.sandboxWebhookSecret !== undefined) {
+    env.SANDBOX_WEBHOOK_SECRET = pick('SANDBOX_WEBHOOK_SECRET', infra.sandboxWebhookSecret);
   }
   if (service.kind === 'gateway') {
     env.GATEWAY_PORT = String(service.port);

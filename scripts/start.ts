@@ -204,14 +204,15 @@ export async function privateNats(dataDir: string): Promise<Resource | undefined
 // ---------------------------------------------------------------------------------------------
 // Development secrets
 
-function developmentAdminPassword(dataDir: string): string {
-  const file = path.join(dataDir, 'admin-password');
+/** A secret made once and kept in the data directory, so that restarts keep it. */
+function developmentSecret(dataDir: string, name: string): string {
+  const file = path.join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const password = randomBytes(18).toString('base64url');
+  const secret = randomBytes(18).toString('base64url');
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
-  return password;
+  return secret;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -354,7 +355,11 @@ async function main(): Promise<void> {
       natsUrl: nats.url,
       publicKey: `file:${keys.publicKeyPath}`,
       privateKey: `file:${keys.privateKeyPath}`,
-      ...(development ? { adminEmail: 'admin@desk.local', adminPassword: process.env.ADMIN_PASSWORD || developmentAdminPassword(dataDir) } : {}),
+      ...(development ? {
+        adminEmail: 'admin@desk.local',
+        adminPassword: process.env.ADMIN_PASSWORD || developmentSecret(dataDir, 'admin-password'),
+        sandboxWebhookSecret: process.env.SANDBOX_WEBHOOK_SECRET || developmentSecret(dataDir, 'sandbox-webhook-secret'),
+      } : {}),
     };
     const envOf = (s: ServiceSpec) => serviceEnv(s, services, infra);
     const deadline = Date.now() + Number(process.env.START_TIMEOUT_SECONDS ?? 180) * 1000;
@@ -384,6 +389,7 @@ async function main(): Promise<void> {
       `  Postgres     ${redact(postgres.url)}  (${postgres.description})`,
       `  NATS         ${nats.url}  (${nats.description}), prefix ${gatewayEnv.NATS_PREFIX}`,
       ...(admin.email ? [`  admin        ${admin.email} / ${admin.password ?? '(ADMIN_PASSWORD is not set)'}`] : []),
+      ...(infra.sandboxWebhookSecret ? ['  payments     SANDBOX provider; settle one with: npm run sandbox:settle -- <paymentId>'] : []),
       'Press Ctrl-C to stop.',
       '',
     ];
