@@ -12,12 +12,12 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request } from 'express';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import {
   anonymousViewer, AppError, connectNats, createLogger, ensureStreams, ErrorCode, importInternalPrivateKey,
   type Logger,
 } from '@desk/shared';
-import { AccessTokenVerifier } from './auth/access-token.verifier';
+import { AccessTokenVerifier, type VerifiedToken } from './auth/access-token.verifier';
 import { RevocationList } from './auth/revocation.list';
 import type { GatewayContext } from './context';
 import type { GatewayEnv } from './env';
@@ -25,16 +25,26 @@ import { gatewayFormatError } from './plugins/error-masking';
 import { parseLimits, protections } from './plugins/protections';
 import { RequestLogPublisher, requestLogPlugin } from './plugins/request-log.plugin';
 import { SubgraphDataSource } from './subgraph.data-source';
+import { EventHub } from './subscriptions/event-hub';
+import { LiveQueryService, type LiveRequest } from './subscriptions/live-query.service';
+import { LiveSessions } from './subscriptions/live-session';
+import { multipartSubscriptions } from './subscriptions/multipart.transport';
+import { BEARER, attachWebSocketTransport } from './subscriptions/ws.transport';
 import { subgraphOrigin, webhookForwarder } from './webhook.forwarder';
 
 export interface RunningGateway {
   url: string;
   port: number;
+  /** The subscription machinery, for tests and metrics. */
+  live: LiveQueryService;
+  hub: EventHub;
   stop(): Promise<void>;
 }
 
 const CORRELATION_ID = /^[A-Za-z0-9._-]{8,64}$/;
-const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
+
+const clientNameOf = (req: Request): string | null => req.get('apollographql-client-name')?.slice(0, 100) ?? null;
+const clientVersionOf = (req: Request): string | null => req.get('apollographql-client-version')?.slice(0, 50) ?? null;
 
 function supergraphFile(path: string, watchForChanges: boolean, log: Logger): SupergraphManager {
   return {
@@ -91,6 +101,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   if (env.TRUST_PROXY) app.set('trust proxy', true);
   const httpServer = http.createServer(app);
   const armor = protections(env);
+  let apiSchema: GraphQLSchema | null = null;
   const server = new ApolloServer<GatewayContext>({
     gateway,
     introspection: env.introspection,
@@ -101,6 +112,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     validationRules: armor.validationRules,
     parseOptions: parseLimits(env),
     plugins: [
+      { async serverWillStart() { return { schemaDidLoadOrUpdate({ apiSchema: schema }) { apiSchema = schema; } }; } },
       ...armor.plugins,
       requestLogPlugin(requestLogs),
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -115,35 +127,76 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', service: 'gateway' });
   });
 
-  const contextFor = async (req: Request): Promise<GatewayContext> => {
+  const correlationOf = (req: Request): string => {
     const given = req.get('x-correlation-id');
     const correlationId = given && CORRELATION_ID.test(given) ? given : randomUUID();
     req.res?.setHeader('x-correlation-id', correlationId);
-    const ip = req.ip ?? req.socket.remoteAddress ?? null;
-    const clientName = req.get('apollographql-client-name')?.slice(0, 100) ?? null;
-    const clientVersion = req.get('apollographql-client-version')?.slice(0, 50) ?? null;
-    const authorization = req.get('authorization');
-    let viewer = anonymousViewer(correlationId, ip);
-    if (authorization) {
-      try {
-        const match = BEARER.exec(authorization);
-        if (!match) throw new Error('malformed authorization header');
-        viewer = await verifier.verify(match[1], { ip, correlationId });
-      } catch (error) {
-        requestLogs.publish({
-          id: randomUUID(), operationName: null, operationType: null, durationMs: 0, outcome: 'refused',
-          errorCodes: [ErrorCode.UNAUTHENTICATED], userId: null, clientName, clientVersion, correlationId, at: new Date().toISOString(),
-        });
-        throw refusal(error);
-      }
-    }
-    return { viewer, clientName, clientVersion, internalTokens: new Map() };
+    return correlationId;
   };
+  /** The request's verified token, null when it has none; a bad one is refused (401) and logged. */
+  const authenticate = async (req: Request, correlationId: string): Promise<VerifiedToken | null> => {
+    const authorization = req.get('authorization');
+    if (!authorization) return null;
+    const ip = req.ip ?? req.socket.remoteAddress ?? null;
+    try {
+      const match = BEARER.exec(authorization);
+      if (!match) throw new Error('malformed authorization header');
+      return await verifier.check(match[1], { ip, correlationId });
+    } catch (error) {
+      requestLogs.publish({
+        id: randomUUID(), operationName: null, operationType: null, durationMs: 0, outcome: 'refused',
+        errorCodes: [ErrorCode.UNAUTHENTICATED], userId: null, clientName: clientNameOf(req), clientVersion: clientVersionOf(req), correlationId, at: new Date().toISOString(),
+      });
+      throw refusal(error);
+    }
+  };
+  const contextFor = async (req: Request): Promise<GatewayContext> => {
+    const correlationId = correlationOf(req);
+    const token = await authenticate(req, correlationId);
+    const viewer = token?.viewer ?? anonymousViewer(correlationId, req.ip ?? req.socket.remoteAddress ?? null);
+    return { viewer, clientName: clientNameOf(req), clientVersion: clientVersionOf(req), internalTokens: new Map() };
+  };
+
+  // Subscriptions: one NATS subscription per event subject, each event resolved through the query plan.
+  const hub = new EventHub(nc, env.NATS_PREFIX, log);
+  const execute = async (request: LiveRequest, viewer: GatewayContext['viewer'], live: boolean): Promise<FormattedExecutionResult> => {
+    const response = await server.executeOperation(
+      { query: request.query, variables: request.variables ?? undefined, operationName: request.operationName ?? undefined },
+      { contextValue: { viewer, clientName: null, clientVersion: null, internalTokens: new Map(), live } },
+    );
+    if (response.body.kind !== 'single') throw new Error('incremental delivery is not supported here');
+    return response.body.singleResult;
+  };
+  const live = new LiveQueryService(hub, (query, variables, operationName, viewer) => execute({ query, variables, operationName }, viewer, true), {
+    queueCapacity: env.SUBSCRIPTION_QUEUE_SIZE,
+    validationRules: armor.validationRules ?? [],
+    parseOptions: parseLimits(env),
+  }, log);
+  const sessions = new LiveSessions(revocations);
+  const webSockets = attachWebSocketTransport({
+    httpServer,
+    path: '/graphql',
+    maxPayloadBytes: env.MAX_BODY_BYTES,
+    keepAliveMs: env.KEEPALIVE_MS,
+    maxSubscriptionsPerConnection: env.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    authenticate: (token, ip) => verifier.check(token, { ip, correlationId: randomUUID() }),
+    schema: () => apiSchema,
+    live,
+    sessions,
+    runOperation: (request, viewer) => execute(request, viewer, false),
+    log,
+  });
 
   app.use(webhookForwarder(() => subgraphOrigin('payment', env.SUBGRAPH_URLS, env.SUPERGRAPH_PATH), env.MAX_BODY_BYTES, log));
   app.use('/graphql',
     cors({ origin: env.corsOrigins, maxAge: 600 }),
     express.json({ limit: env.MAX_BODY_BYTES }),
+    multipartSubscriptions({
+      live, sessions, schema: () => apiSchema, log,
+      authenticate: (req) => authenticate(req, correlationOf(req)),
+      heartbeatMs: env.MULTIPART_HEARTBEAT_MS,
+      maxSubscriptionsPerAddress: env.MAX_SUBSCRIPTIONS_PER_ADDRESS,
+    }),
     expressMiddleware(server, { context: async ({ req }) => contextFor(req) }),
   );
   const bodyErrors: ErrorRequestHandler = (error, _req, res, next) => {
@@ -167,7 +220,13 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   return {
     url: `http://${env.HOST}:${port}/graphql`,
     port,
+    live,
+    hub,
     async stop() {
+      live.close();
+      sessions.close();
+      hub.close();
+      await webSockets.close();
       await server.stop();
       await revocations.stop();
       await nc.drain().catch(() => undefined);

@@ -7,4 +7,6 @@ export interface GatewayContext {
   clientVersion: string | null;
   /** One internal token per subgraph per request, signed on first use. */
   internalTokens: Map<string, Promise<string>>;
+  /** Set when the gateway resolves a subscription's event: not a client request of its own. */
+  live?: boolean;
 }

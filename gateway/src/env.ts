@@ -44,6 +44,15 @@ export const gatewayEnvSchema = z.object({
   MAX_COST: z.coerce.number().int().positive().default(5000),
   /** Turns every query limit off; for measuring what they cost, never for serving clients. */
   PROTECTIONS: z.enum(['on', 'off']).default('on'),
+  /** Open subscriptions one WebSocket connection may hold. */
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().positive().default(50),
+  /** Open multipart (HTTP) subscriptions one client address may hold. */
+  MAX_SUBSCRIPTIONS_PER_ADDRESS: z.coerce.number().int().positive().default(500),
+  /** Results held for a subscriber who has not read them yet (newest per entity). */
+  SUBSCRIPTION_QUEUE_SIZE: z.coerce.number().int().positive().default(100),
+  /** WebSocket pings, and multipart heartbeats. */
+  KEEPALIVE_MS: z.coerce.number().int().positive().default(12_000),
+  MULTIPART_HEARTBEAT_MS: z.coerce.number().int().positive().default(5_000),
   /** Reload supergraph.graphql when it changes (development). */
   WATCH_SUPERGRAPH: flag.optional(),
 }).transform((env) => {

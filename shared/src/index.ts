@@ -9,6 +9,7 @@ export * from './nats';
 export * from './db/data-source';
 export * from './events/define-event';
 export * from './events/consumer';
+export * from './events/projection';
 export * from './events/auth.events';
 export * from './events/user.events';
 export * from './events/order.events';

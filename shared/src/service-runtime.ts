@@ -1,13 +1,18 @@
 // What every subgraph process opens before it serves: its logger, the gateway's public key, its
 // Postgres schema with migrations run, NATS with the streams, and the outbox relay. Everything it
 // opened is closed again by `stop()`, newest first, also when starting fails halfway.
+import { readFileSync } from 'node:fs';
+import type { Express } from 'express';
+import { parse } from 'graphql';
 import type { CryptoKey } from 'jose';
 import type { DataSource, EntitySchema, MixedList } from 'typeorm';
 import { openDataSource } from './db/data-source';
+import { startSubgraphServer, type ServiceContext, type SubgraphServerOptions } from './graphql/subgraph-server';
 import { createLogger, type Logger } from './logger';
 import { connectNats, ensureStreams, type NatsConnection } from './nats';
 import { OutboxRelay } from './outbox/outbox-relay';
-import { importInternalPublicKey } from './viewer';
+import { readiness } from './service';
+import { importInternalPublicKey, type Viewer } from './viewer';
 
 export interface RuntimeEnv {
   LOG_LEVEL: string;
@@ -28,6 +33,7 @@ export interface RuntimeOptions {
 }
 
 export interface ServiceRuntime {
+  name: string;
   log: Logger;
   internalKey: CryptoKey;
   dataSource: DataSource;
@@ -58,7 +64,7 @@ export async function openServiceRuntime(env: RuntimeEnv, options: RuntimeOption
     const relay = new OutboxRelay(dataSource, nc, env.NATS_PREFIX, log);
     relay.start();
     closers.push(() => relay.stop());
-    return { log, internalKey, dataSource, nc, relay, onStop: (close) => { closers.push(close); }, stop };
+    return { name: options.name, log, internalKey, dataSource, nc, relay, onStop: (close) => { closers.push(close); }, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -73,4 +79,40 @@ export async function startWithRuntime<T>(runtime: ServiceRuntime, start: () => 
     await runtime.stop();
     throw error;
   }
+}
+
+export interface RunningService { url: string; port: number; stop(): Promise<void>; }
+
+export interface ServeOptions<C extends ServiceContext> {
+  /** The subgraph's schema.graphql. */
+  schemaPath: string;
+  /**
+   * The resolvers, typed by the subgraph's generated `Resolvers`. Apollo's map type cannot express
+   * __resolveReference's (reference, context, info) signature, hence `unknown` here.
+   */
+  resolvers: unknown;
+  /** Builds the per-request context (services, loaders) for a verified viewer. */
+  context(viewer: Viewer, log: Logger): C;
+  /** Extra HTTP routes (JWKS, webhooks). */
+  routes?(app: Express): void;
+}
+
+/** Serves the runtime's subgraph over HTTP; stopping the service stops the server first. */
+export async function serveSubgraph<C extends ServiceContext>(
+  runtime: ServiceRuntime, env: { NODE_ENV: string; PORT: number; HOST: string }, options: ServeOptions<C>,
+): Promise<RunningService> {
+  const server = await startSubgraphServer<C>({
+    name: runtime.name,
+    typeDefs: parse(readFileSync(options.schemaPath, 'utf8')),
+    resolvers: options.resolvers as SubgraphServerOptions<C>['resolvers'],
+    internalKey: runtime.internalKey,
+    log: runtime.log,
+    production: env.NODE_ENV === 'production',
+    context: options.context,
+    ready: readiness(runtime.dataSource, runtime.nc),
+    routes: options.routes,
+  }, env.PORT, env.HOST);
+  runtime.onStop(() => server.stop());
+  runtime.log.info({ url: server.url }, `${runtime.name} subgraph ready`);
+  return { url: server.url, port: server.port, stop: runtime.stop };
 }

@@ -5,16 +5,20 @@ import { exportJWK, type JWK } from 'jose';
 import { parseEnv } from '@desk/shared';
 import { createTestDatabase, createTestNats, generateInternalKeyPair, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
 import { gatewayEnvSchema } from '../../gateway/src/env';
-import { startGateway } from '../../gateway/src/app';
+import { startGateway, type RunningGateway } from '../../gateway/src/app';
 import { authEnvSchema } from '../../subgraphs/auth/src/env';
 import { startAuthService } from '../../subgraphs/auth/src/app';
 import { userEnvSchema } from '../../subgraphs/user/src/env';
 import { startUserService } from '../../subgraphs/user/src/app';
+import { ticketEnvSchema } from '../../subgraphs/ticket/src/env';
+import { startTicketService } from '../../subgraphs/ticket/src/app';
 import { orderEnvSchema } from '../../subgraphs/order/src/env';
 import { startOrderService } from '../../subgraphs/order/src/app';
+import { paymentEnvSchema } from '../../subgraphs/payment/src/env';
+import { startPaymentService } from '../../subgraphs/payment/src/app';
 
 /** Every subgraph, in start order: auth first (the gateway needs its keys), then the rest. */
-export const SERVICES = ['auth', 'user', 'order'] as const;
+export const SERVICES = ['auth', 'user', 'ticket', 'order', 'payment'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export const SANDBOX_WEBHOOK_SECRET = 'test-sandbox-webhook-secret';
@@ -32,6 +36,7 @@ export interface GqlResult<T = Record<string, any>> {
 
 export interface Platform {
   gatewayUrl: string;
+  gateway: RunningGateway;
   authUrl: string;
   userUrl: string;
   /** Each subgraph's GraphQL URL. */
@@ -108,7 +113,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       ...options.authEnv,
     })),
     user: (env, onQuery) => startUserService(parseEnv(userEnvSchema, env), { onQuery }),
+    ticket: (env, onQuery) => startTicketService(parseEnv(ticketEnvSchema, env), { onQuery }),
     order: (env, onQuery) => startOrderService(parseEnv(orderEnvSchema, env), { onQuery }),
+    payment: (env, onQuery) => startPaymentService(parseEnv(paymentEnvSchema, { ...env, SANDBOX_WEBHOOK_SECRET }), { onQuery }),
   };
   const queries = Object.fromEntries(SERVICES.map((name) => [name, [] as string[]])) as Record<ServiceName, string[]>;
   const running = new Map<ServiceName, { url: string; port: number; stop(): Promise<void> }>();
@@ -143,6 +150,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     }));
     return {
       gatewayUrl: gateway.url,
+      gateway,
       authUrl: urls.auth,
       userUrl: urls.user,
       urls,

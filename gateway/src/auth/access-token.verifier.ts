@@ -13,7 +13,13 @@ const claimsSchema = z.object({
   roles: z.array(Role),
   guest: z.boolean().default(false),
   iat: z.number(),
+  exp: z.number(),
+  /** The account's roles version when the token was made (tokens made before it existed count as 0). */
+  rv: z.number().int().nonnegative().default(0),
 });
+
+/** A verified token: who it is for, and from when to when it holds (unix seconds). */
+export interface VerifiedToken { viewer: Viewer; rolesVersion: number; expiresAt: number; }
 
 export interface VerifierOptions {
   jwksUrl: string;
@@ -33,6 +39,11 @@ export class AccessTokenVerifier {
 
   /** The viewer for a bearer token; throws UnauthenticatedError for any token that is not good. */
   async verify(token: string, context: { ip: string | null; correlationId: string }): Promise<Viewer> {
+    return (await this.check(token, context)).viewer;
+  }
+
+  /** As verify, with the token's lifetime: long-lived connections end when it does. */
+  async check(token: string, context: { ip: string | null; correlationId: string }): Promise<VerifiedToken> {
     let payload: unknown;
     try {
       ({ payload } = await jwtVerify(token, this.jwks, {
@@ -49,8 +60,8 @@ export class AccessTokenVerifier {
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw new UnauthenticatedError('The access token is invalid');
-    const { sub, sid, roles, guest, iat } = claims.data;
-    if (this.revocations.isRevoked(sub, sid, iat)) throw new UnauthenticatedError('The session has ended');
-    return { userId: sub, roles, sessionId: sid, guest, ip: context.ip, correlationId: context.correlationId };
+    const { sub, sid, roles, guest, rv, exp } = claims.data;
+    if (this.revocations.isRevoked(sub, sid, rv)) throw new UnauthenticatedError('The session has ended');
+    return { viewer: { userId: sub, roles, sessionId: sid, guest, ip: context.ip, correlationId: context.correlationId }, rolesVersion: rv, expiresAt: exp };
   }
 }

@@ -7,29 +7,36 @@ import { parseEnvelope, SessionRevoked, subjects, type Logger, type NatsConnecti
 export class RevocationList {
   /** session id → when to forget it (ms). */
   private readonly sessions = new Map<string, number>();
-  /** user id → tokens issued at or before this second are refused; and when to forget it. */
-  private readonly users = new Map<string, { notAfterIat: number; forgetAt: number }>();
+  /** user id → tokens carrying an older roles version are refused; and when to forget it. */
+  private readonly users = new Map<string, { minRolesVersion: number; forgetAt: number }>();
   private messages: ConsumerMessages | null = null;
   private loop: Promise<void> | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
+  private readonly listeners = new Set<() => void>();
 
   constructor(private readonly ttlSeconds: number, private readonly log: Logger) {}
 
-  isRevoked(userId: string, sessionId: string, issuedAt: number): boolean {
+  isRevoked(userId: string, sessionId: string, rolesVersion: number): boolean {
     if (this.sessions.has(sessionId)) return true;
     const user = this.users.get(userId);
-    return user !== undefined && issuedAt <= user.notAfterIat;
+    return user !== undefined && rolesVersion < user.minRolesVersion;
   }
 
-  revoke(event: { userId: string; sessionId: string | null; revokedAt: string }): void {
+  /** Calls `listener` after each revocation, so long-lived connections can end at once. */
+  onRevoke(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+
+  revoke(event: { userId: string; sessionId: string | null; revokedAt: string; rolesVersion?: number }): void {
     const forgetAt = Date.parse(event.revokedAt) + (this.ttlSeconds + 60) * 1000;
     if (event.sessionId) {
       this.sessions.set(event.sessionId, forgetAt);
-    } else {
-      const notAfterIat = Math.floor(Date.parse(event.revokedAt) / 1000);
+    } else if (event.rolesVersion !== undefined) {
       const current = this.users.get(event.userId);
-      if (!current || current.notAfterIat < notAfterIat) this.users.set(event.userId, { notAfterIat, forgetAt });
+      if (!current || current.minRolesVersion < event.rolesVersion) this.users.set(event.userId, { minRolesVersion: event.rolesVersion, forgetAt });
     }
+    for (const listener of this.listeners) listener();
   }
 
   /** Subscribes to revocations; resolves once the consumer exists, so nothing after start is missed. */

@@ -33,7 +33,9 @@ const codesOf = (errors: readonly GraphQLFormattedError[] | undefined): string[]
 
 export function requestLogPlugin(publisher: RequestLogPublisher): ApolloServerPlugin<GatewayContext> {
   return {
-    async requestDidStart() {
+    async requestDidStart({ contextValue }) {
+      // A subscription's events are resolved as queries; they are not requests of their own.
+      if (contextValue.live) return {};
       const started = performance.now();
       return {
         async willSendResponse({ contextValue, operation, operationName, response }) {

@@ -45,7 +45,11 @@ export const SessionRevoked = defineEvent({
     /** null: every session of the user. */
     sessionId: z.string().uuid().nullable(),
     reason: z.enum(['logout', 'refresh-token-reuse', 'password-reset', 'roles-changed']),
-    /** Access tokens of the session(s) issued at or before this instant stop working. */
     revokedAt: z.string().datetime({ offset: true }),
+    /**
+     * For every session of the user (sessionId null): access tokens carrying a roles version (`rv`)
+     * below this one stop working; tokens issued with the new roles, even in the same second, do not.
+     */
+    rolesVersion: z.number().int().positive().optional(),
   }),
 });

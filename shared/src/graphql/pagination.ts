@@ -38,6 +38,11 @@ export function pageRequest(first: number | null | undefined, after: string | nu
   return { limit, after: after ? decodeCursor(after) : null };
 }
 
+/** A connection with nothing in it: what a viewer gets of a list they may not see. */
+export function emptyConnection<T>(): Connection<T> & { totalCount: number } {
+  return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0 };
+}
+
 /** Builds the connection from `limit + 1` rows fetched in order. */
 export function toConnection<T>(rows: T[], request: PageRequest, cursorOf: (row: T) => { key: string; id: string }): Connection<T> {
   const page = rows.slice(0, request.limit);

@@ -24,8 +24,9 @@ export function startAccountProjection(nc: NatsConnection, prefix: string, deps:
       on(UserRolesChanged, async (event, child) => {
         const { userId, roles } = event.payload;
         await handleOnce(deps.dataSource.manager, PROJECTION_CONSUMER, event.id, async (tx) => {
-          await deps.accounts.updateProfile(tx, userId, { roles });
-          await appendEvent(tx, SessionRevoked, { userId, sessionId: null, reason: 'roles-changed', revokedAt: new Date().toISOString() }, {
+          const rolesVersion = await deps.accounts.updateRoles(tx, userId, roles);
+          if (rolesVersion === null) return;
+          await appendEvent(tx, SessionRevoked, { userId, sessionId: null, reason: 'roles-changed', revokedAt: new Date().toISOString(), rolesVersion }, {
             correlationId: event.correlationId, causationId: event.id, actorId: event.actorId,
           });
         });

@@ -7,15 +7,15 @@ import type { Account, Locale } from './domain/account';
 
 interface AccountRow {
   id: string; email: string | null; password_hash: string | null; name: string; roles: Role[];
-  guest: boolean; locale: Locale; created_at: Date;
+  guest: boolean; locale: Locale; created_at: Date; roles_version: number;
 }
 
 const toAccount = (row: AccountRow): Account => ({
   id: row.id, email: row.email, passwordHash: row.password_hash, name: row.name, roles: [...row.roles],
-  guest: row.guest, locale: row.locale, createdAt: row.created_at,
+  guest: row.guest, locale: row.locale, createdAt: row.created_at, rolesVersion: row.roles_version,
 });
 
-const ACCOUNT_COLUMNS = 'id, email, password_hash, name, roles, guest, locale, created_at';
+const ACCOUNT_COLUMNS = 'id, email, password_hash, name, roles, guest, locale, created_at, roles_version';
 
 export interface SessionRow {
   id: string;
@@ -62,13 +62,21 @@ export class AccountRepository {
     await tx.query('UPDATE accounts SET password_hash = $2, updated_at = now() WHERE id = $1', [accountId, passwordHash]);
   }
 
-  /** Applies the user subgraph's changes to the projection. */
-  async updateProfile(tx: EntityManager, accountId: string, changes: { name?: string; roles?: Role[]; locale?: Locale | null }): Promise<void> {
+  /** Applies the user subgraph's profile changes to the projection. */
+  async updateProfile(tx: EntityManager, accountId: string, changes: { name?: string; locale?: Locale | null }): Promise<void> {
     await tx.query(
-      `UPDATE accounts SET name = coalesce($2, name), roles = coalesce($3, roles), locale = coalesce($4, locale), updated_at = now()
-       WHERE id = $1`,
-      [accountId, changes.name ?? null, changes.roles ?? null, changes.locale ?? null],
+      'UPDATE accounts SET name = coalesce($2, name), locale = coalesce($3, locale), updated_at = now() WHERE id = $1',
+      [accountId, changes.name ?? null, changes.locale ?? null],
     );
+  }
+
+  /** Applies a change of roles; returns the account's new roles version (null when there is no account). */
+  async updateRoles(tx: EntityManager, accountId: string, roles: Role[]): Promise<number | null> {
+    const rows = returnedRows<{ roles_version: number }>(await tx.query(
+      'UPDATE accounts SET roles = $2, roles_version = roles_version + 1, updated_at = now() WHERE id = $1 RETURNING roles_version',
+      [accountId, roles],
+    ));
+    return rows[0]?.roles_version ?? null;
   }
 
   // Sessions and refresh tokens.

@@ -20,7 +20,7 @@ export async function ensureFirstAdmin(
     if (await deps.accounts.findByEmail(email, tx)) return 'email-taken' as const;
     const id = randomUUID();
     const createdAt = new Date();
-    await deps.accounts.insert(tx, { id, email, passwordHash, name: 'Administrator', roles: ['ADMIN'], guest: false, locale: 'en', createdAt });
+    await deps.accounts.insert(tx, { id, email, passwordHash, name: 'Administrator', roles: ['ADMIN'], guest: false, locale: 'en', createdAt, rolesVersion: 0 });
     await appendEvent(tx, UserRegistered, {
       userId: id, email, name: 'Administrator', roles: ['ADMIN'], guest: false, locale: 'en', registeredAt: createdAt.toISOString(),
     }, { correlationId: `bootstrap-${id}`, actorId: null });

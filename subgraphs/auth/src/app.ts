@@ -1,11 +1,9 @@
 // Assembles the auth subgraph: Postgres, NATS, signing keys, the first admin, the profile projection,
 // the outbox relay, the GraphQL server and the JWKS / OpenID routes. Tests and main start it the same way.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  OutboxTables1732000000000, openServiceRuntime, readiness, startSubgraphServer, startWithRuntime, type SubgraphServerOptions,
+  OutboxTables1732000000000, openServiceRuntime, serveSubgraph, startWithRuntime, type RunningService,
 } from '@desk/shared';
-import { parse } from 'graphql';
 import { startAccountProjection } from './account-projection.consumer';
 import { AccountRepository } from './account.repository';
 import { ensureFirstAdmin } from './admin-bootstrap';
@@ -15,13 +13,14 @@ import type { AuthEnv } from './env';
 import { AccessTokenIssuer } from './keys/access-token.issuer';
 import { ConfiguredKeys, KeyRing, SIGNING_ALG, StoredKeys } from './keys/signing-keys';
 import { AuthTables1732000000200 } from './migrations/1732000000200-auth-tables.migration';
+import { RolesVersion1732000000201 } from './migrations/1732000000201-roles-version.migration';
 import { resolvers } from './resolvers';
 
 export const SERVICE_NAME = 'auth';
 export const SCHEMA_PATH = path.join(__dirname, '..', 'schema.graphql');
-export const MIGRATIONS = [OutboxTables1732000000000, AuthTables1732000000200];
+export const MIGRATIONS = [OutboxTables1732000000000, AuthTables1732000000200, RolesVersion1732000000201];
 
-export interface RunningAuthService { url: string; port: number; stop(): Promise<void>; }
+export type RunningAuthService = RunningService;
 
 export async function startAuthService(env: AuthEnv): Promise<RunningAuthService> {
   const runtime = await openServiceRuntime(env, { name: SERVICE_NAME, schema: 'auth', migrations: MIGRATIONS });
@@ -56,16 +55,10 @@ export async function startAuthService(env: AuthEnv): Promise<RunningAuthService
       refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
       passwordResetTtlMinutes: env.PASSWORD_RESET_TTL_MINUTES,
     };
-    const server = await startSubgraphServer<Context>({
-      name: SERVICE_NAME,
-      typeDefs: parse(readFileSync(SCHEMA_PATH, 'utf8')),
-      // The generated types check every resolver; Apollo's map type is looser, hence the conversion.
-      resolvers: resolvers as unknown as SubgraphServerOptions<Context>['resolvers'],
-      internalKey: runtime.internalKey,
-      log,
-      production: env.NODE_ENV === 'production',
+    return serveSubgraph<Context>(runtime, env, {
+      schemaPath: SCHEMA_PATH,
+      resolvers,
       context: (viewer, requestLog) => ({ viewer, log: requestLog, auth: new AuthService(deps, viewer, requestLog) }),
-      ready: readiness(dataSource, nc),
       routes(app) {
         app.get('/.well-known/jwks.json', (_req, res) => {
           res.set('cache-control', 'public, max-age=300').json(keys.jwks());
@@ -82,9 +75,6 @@ export async function startAuthService(env: AuthEnv): Promise<RunningAuthService
           });
         });
       },
-    }, env.PORT, env.HOST);
-    runtime.onStop(() => server.stop());
-    log.info({ url: server.url }, 'auth subgraph ready');
-    return { url: server.url, port: server.port, stop: runtime.stop };
+    });
   });
 }

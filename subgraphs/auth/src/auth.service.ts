@@ -46,7 +46,7 @@ export class AuthService {
     const name = normalizeName(input.name, 'name');
     const locale = normalizeLocale(input.locale, 'locale');
     const account: Account = {
-      id: randomUUID(), email, passwordHash: await hashPassword(password), name, roles: ['CUSTOMER'], guest: false, locale, createdAt: now(),
+      id: randomUUID(), email, passwordHash: await hashPassword(password), name, roles: ['CUSTOMER'], guest: false, locale, createdAt: now(), rolesVersion: 0,
     };
     const session = await this.createAccount(account, () => new AppError(EMAIL_TAKEN, 'An account with this email already exists', { field: 'email' }));
     this.log.info({ userId: account.id }, 'account registered');
@@ -54,7 +54,7 @@ export class AuthService {
   }
 
   async startGuestSession(): Promise<IssuedSession> {
-    const account: Account = { id: randomUUID(), email: null, passwordHash: null, name: 'Guest', roles: ['CUSTOMER'], guest: true, locale: 'en', createdAt: now() };
+    const account: Account = { id: randomUUID(), email: null, passwordHash: null, name: 'Guest', roles: ['CUSTOMER'], guest: true, locale: 'en', createdAt: now(), rolesVersion: 0 };
     return this.createAccount(account, () => new Error('guest id collision'));
   }
 

@@ -1,12 +1,9 @@
 // Assembles the order subgraph: Postgres, NATS, the payment saga consumer, the outbox relay and the
 // GraphQL server. Tests and main start it the same way.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  OutboxTables1732000000000, entityLoader, groupLoader, openServiceRuntime, readiness, startSubgraphServer, startWithRuntime,
-  type SubgraphServerOptions,
+  OutboxTables1732000000000, entityLoader, groupLoader, openServiceRuntime, serveSubgraph, startWithRuntime, type RunningService,
 } from '@desk/shared';
-import { parse } from 'graphql';
 import { CatalogueRepository } from './catalogue.repository';
 import { CatalogueService } from './catalogue.service';
 import type { Context } from './context';
@@ -25,7 +22,7 @@ export interface OrderServiceHooks {
   onQuery?: (sql: string) => void;
 }
 
-export interface RunningOrderService { url: string; port: number; stop(): Promise<void>; }
+export type RunningOrderService = RunningService;
 
 export async function startOrderService(env: OrderEnv, hooks: OrderServiceHooks = {}): Promise<RunningOrderService> {
   const runtime = await openServiceRuntime(env, {
@@ -39,15 +36,9 @@ export async function startOrderService(env: OrderEnv, hooks: OrderServiceHooks 
     runtime.onStop(() => consumer.stop());
 
     const deps = { dataSource, orders, catalogue, relay };
-    const server = await startSubgraphServer<Context>({
-      name: SERVICE_NAME,
-      typeDefs: parse(readFileSync(SCHEMA_PATH, 'utf8')),
-      // The generated types check every resolver; Apollo's map type cannot express __resolveReference's
-      // (reference, context, info) signature, hence the conversion.
-      resolvers: resolvers as unknown as SubgraphServerOptions<Context>['resolvers'],
-      internalKey: runtime.internalKey,
-      log,
-      production: env.NODE_ENV === 'production',
+    return serveSubgraph<Context>(runtime, env, {
+      schemaPath: SCHEMA_PATH,
+      resolvers,
       context: (viewer, requestLog) => ({
         viewer,
         log: requestLog,
@@ -61,10 +52,6 @@ export async function startOrderService(env: OrderEnv, hooks: OrderServiceHooks 
           history: groupLoader((ids) => orders.historiesOf(ids), (change) => change.orderId),
         }, requestLog),
       }),
-      ready: readiness(dataSource, nc),
-    }, env.PORT, env.HOST);
-    runtime.onStop(() => server.stop());
-    log.info({ url: server.url }, 'order subgraph ready');
-    return { url: server.url, port: server.port, stop: runtime.stop };
+    });
   });
 }

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   BadUserInputError, ForbiddenError, NotFoundError, OrderPaymentRejected, OrderPlaced, OrderStatus, OrderStatusChanged, UnauthenticatedError,
-  appendEvent, isUuid, pageRequest, toConnection,
+  appendEvent, emptyConnection, isUuid, pageRequest, toConnection,
   type Connection, type EventCause, type Logger, type OutboxRelay, type Viewer,
 } from '@desk/shared';
 import type DataLoader from 'dataloader';
@@ -97,7 +97,7 @@ export class OrderService {
   async ofUser(userId: string, args: { first?: number | null; after?: string | null }): Promise<OrderConnection> {
     if (!can(this.viewer, 'order:read', { customerId: userId })) {
       pageRequest(args.first, args.after);
-      return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0 };
+      return emptyConnection();
     }
     return this.page(userId, null, args);
   }

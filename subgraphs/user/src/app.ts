@@ -1,12 +1,9 @@
 // Assembles the user subgraph: Postgres, NATS, the registration consumer, the outbox relay and the
 // GraphQL server. Tests and main start it the same way.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  OutboxTables1732000000000, entityLoader, openServiceRuntime, readiness, startSubgraphServer, startWithRuntime,
-  type SubgraphServerOptions,
+  OutboxTables1732000000000, entityLoader, openServiceRuntime, serveSubgraph, startWithRuntime, type RunningService,
 } from '@desk/shared';
-import { parse } from 'graphql';
 import type { Context } from './context';
 import type { UserEnv } from './env';
 import { UsersTable1732000000100 } from './migrations/1732000000100-users-table.migration';
@@ -23,7 +20,7 @@ export interface UserServiceHooks {
   onQuery?: (sql: string) => void;
 }
 
-export interface RunningUserService { url: string; port: number; stop(): Promise<void>; }
+export type RunningUserService = RunningService;
 
 export async function startUserService(env: UserEnv, hooks: UserServiceHooks = {}): Promise<RunningUserService> {
   const runtime = await openServiceRuntime(env, {
@@ -36,24 +33,14 @@ export async function startUserService(env: UserEnv, hooks: UserServiceHooks = {
     runtime.onStop(() => consumer.stop());
 
     const deps = { dataSource, repository, relay };
-    const server = await startSubgraphServer<Context>({
-      name: SERVICE_NAME,
-      typeDefs: parse(readFileSync(SCHEMA_PATH, 'utf8')),
-      // The generated types check every resolver; Apollo's map type cannot express __resolveReference's
-      // (reference, context, info) signature, hence the conversion.
-      resolvers: resolvers as unknown as SubgraphServerOptions<Context>['resolvers'],
-      internalKey: runtime.internalKey,
-      log,
-      production: env.NODE_ENV === 'production',
+    return serveSubgraph<Context>(runtime, env, {
+      schemaPath: SCHEMA_PATH,
+      resolvers,
       context: (viewer, requestLog) => ({
         viewer,
         log: requestLog,
         users: new UserService(deps, viewer, entityLoader((ids) => repository.findByIds(ids)), requestLog),
       }),
-      ready: readiness(dataSource, nc),
-    }, env.PORT, env.HOST);
-    runtime.onStop(() => server.stop());
-    log.info({ url: server.url }, 'user subgraph ready');
-    return { url: server.url, port: server.port, stop: runtime.stop };
+    });
   });
 }

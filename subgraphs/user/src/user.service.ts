@@ -2,7 +2,7 @@
 // the matching event in the same transaction, and recording registrations.
 import {
   BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError, UserProfileUpdated, UserRolesChanged,
-  appendEvent, handleOnce, isUuid, pageRequest, toConnection,
+  appendEvent, awaitProjection, handleOnce, isUuid, pageRequest, toConnection,
   type Connection, type EventEnvelope, type Logger, type OutboxRelay, type PayloadOf, type Role, type UserRegistered, type Viewer,
 } from '@desk/shared';
 import type DataLoader from 'dataloader';
@@ -14,8 +14,6 @@ import { can } from './policy';
 import type { UserRepository } from './user.repository';
 
 export const SEARCH_MAX = 100;
-/** How long `me` waits for a just-registered viewer's profile to arrive. */
-const OWN_PROFILE_WAIT_MS = 2_000;
 
 export type PrivateField = 'email' | 'document' | 'phone';
 
@@ -44,13 +42,11 @@ export class UserService {
   async me(): Promise<UserRecord | null> {
     const userId = this.viewer.userId;
     if (!userId) return null;
-    const deadline = Date.now() + OWN_PROFILE_WAIT_MS;
-    for (;;) {
+    return awaitProjection(async () => {
       const user = await this.loader.load(userId);
-      if (user || Date.now() >= deadline) return user;
-      this.loader.clear(userId);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+      if (!user) this.loader.clear(userId);
+      return user;
+    });
   }
 
   async user(id: string): Promise<UserRecord | null> {

@@ -15,6 +15,8 @@ export interface Account {
   guest: boolean;
   locale: Locale;
   createdAt: Date;
+  /** Counts changes of roles; access tokens carry it (`rv`) so a change ends the tokens made before it. */
+  rolesVersion: number;
 }
 
 /** The `User` fields this subgraph provides with an AuthPayload. */

@@ -13,10 +13,10 @@ export interface AccessTokenSettings {
 export class AccessTokenIssuer {
   constructor(private readonly keys: KeyRing, readonly settings: AccessTokenSettings) {}
 
-  async issue(account: Pick<Account, 'id' | 'roles' | 'guest'>, sessionId: string): Promise<string> {
+  async issue(account: Pick<Account, 'id' | 'roles' | 'guest' | 'rolesVersion'>, sessionId: string): Promise<string> {
     const key = this.keys.active;
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ sid: sessionId, roles: account.roles, guest: account.guest })
+    return new SignJWT({ sid: sessionId, roles: account.roles, guest: account.guest, rv: account.rolesVersion })
       .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: 'at+jwt' })
       .setIssuer(this.settings.issuer)
       .setAudience(this.settings.audience)

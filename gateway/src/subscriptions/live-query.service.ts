@@ -1,0 +1,248 @@
+// Event-driven federated subscriptions. A subscription is checked like a query (parse limits, the
+// schema, the protections' rules), then turned into the query that loads its entity by id with the
+// same selection. Each event that a subscriber may see is resolved through the gateway's normal query
+// plan with the subscriber's identity, once per group of subscribers sharing plan, variables and
+// access scope, and queued for each of them.
+import { createHash } from 'node:crypto';
+import {
+  GraphQLError, Kind, OperationTypeNode, getOperationAST, getVariableValues, parse, print, specifiedRules, validate, visit,
+  type DocumentNode, type FieldNode, type FormattedExecutionResult, type FragmentDefinitionNode, type GraphQLSchema,
+  type OperationDefinitionNode, type ValidationRule, type ParseOptions,
+} from 'graphql';
+import { ErrorCode, isStaff, type EventEnvelope, type Logger, type Viewer } from '@desk/shared';
+import type { EventHub } from './event-hub';
+import { LIVE_FIELDS, type LiveField } from './live-fields';
+import { Mailbox } from './mailbox';
+
+export interface LiveRequest {
+  query: string;
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+}
+
+/** A subscription ready to run: its live field, the entity it narrows to, and its lookup query. */
+export interface PreparedLive {
+  field: LiveField;
+  entityId: string | null;
+  /** The subscription as the client sent it, parsed. */
+  document: DocumentNode;
+  /** The query that loads the entity with the subscription's selection, printed once. */
+  lookup: string;
+  operationName: string | null;
+  variables: Record<string, unknown>;
+  /** Same plan and variables: subscribers with the same key and scope share each resolution. */
+  key: string;
+}
+
+/** Runs a query through the gateway as `viewer`; errors come back formatted (masked) as for clients. */
+export type LiveExecutor = (query: string, variables: Record<string, unknown>, operationName: string | null, viewer: Viewer) => Promise<FormattedExecutionResult>;
+
+export interface LiveQueryOptions {
+  /** Results held for a subscriber who has not read them yet. */
+  queueCapacity: number;
+  validationRules: readonly ValidationRule[];
+  parseOptions: ParseOptions;
+}
+
+const LIVE_ID = '__liveId';
+
+interface Group {
+  prepared: PreparedLive;
+  viewer: Viewer;
+  mailboxes: Set<Mailbox>;
+}
+
+const fail = (message: string, code: string): GraphQLError => new GraphQLError(message, { extensions: { code } });
+
+/** Access scope: staff of the same roles see the same; a customer sees their own. */
+function scopeOf(viewer: Viewer): string {
+  return isStaff(viewer) ? `staff:${[...viewer.roles].sort().join(',')}` : `user:${viewer.userId}`;
+}
+
+export class LiveQueryService {
+  /** event type → group key → group */
+  private readonly groups = new Map<string, Map<string, Group>>();
+  private readonly unlisten = new Map<string, () => void>();
+  readonly stats = { resolutions: 0, deliveries: 0, subscribers: 0 };
+
+  constructor(
+    private readonly hub: EventHub,
+    private readonly execute: LiveExecutor,
+    private readonly options: LiveQueryOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /** Checks a request; null when it is not a subscription (a query or mutation to run as usual). */
+  prepare(schema: GraphQLSchema, request: LiveRequest): PreparedLive | null | readonly GraphQLError[] {
+    let document: DocumentNode;
+    try {
+      document = parse(request.query, this.options.parseOptions);
+    } catch (error) {
+      return [fail((error as Error).message, 'GRAPHQL_PARSE_FAILED')];
+    }
+    const operation = getOperationAST(document, request.operationName ?? undefined);
+    if (!operation) return [fail('The document must name one operation to run', 'BAD_USER_INPUT')];
+    if (operation.operation !== OperationTypeNode.SUBSCRIPTION) return null;
+    const errors = validate(schema, document, [...specifiedRules, ...this.options.validationRules]);
+    if (errors.length > 0) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: e.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED' } }));
+    const root = operation.selectionSet.selections[0];
+    if (operation.selectionSet.selections.length !== 1 || root.kind !== Kind.FIELD) {
+      return [fail('A subscription selects exactly one field, written directly', 'BAD_USER_INPUT')];
+    }
+    const field = LIVE_FIELDS[root.name.value];
+    if (!field) return [fail(`${root.name.value} cannot be subscribed to`, 'BAD_USER_INPUT')];
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+    if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } }));
+    const argument = root.arguments?.find((a) => a.name.value === field.argument);
+    let entityId: string | null = null;
+    if (argument?.value.kind === Kind.VARIABLE) entityId = (coerced.coerced[argument.value.name.value] as string | null | undefined) ?? null;
+    else if (argument?.value.kind === Kind.STRING || argument?.value.kind === Kind.INT) entityId = argument.value.value;
+    const lookup = print(lookupDocument(document, operation, root, field));
+    const variables = request.variables ?? {};
+    const key = createHash('sha256').update(lookup).update('\0').update(JSON.stringify(variables)).update('\0').update(entityId ?? '').digest('base64url');
+    return { field, entityId, document, lookup, operationName: operation.name?.value ?? null, variables, key };
+  }
+
+  /**
+   * Starts a subscription for `viewer`: refused at once when they may not see the entity it names;
+   * otherwise a stream of results, one per event they may see.
+   */
+  async subscribe(prepared: PreparedLive, viewer: Viewer): Promise<Mailbox | readonly GraphQLError[]> {
+    if (!viewer.userId) return [fail('You must be signed in to subscribe', ErrorCode.UNAUTHENTICATED)];
+    if (prepared.entityId !== null) {
+      const refusal = await this.checkAccess(prepared, viewer);
+      if (refusal) return [refusal];
+    }
+    const type = prepared.field.event.type;
+    let byKey = this.groups.get(type);
+    if (!byKey) {
+      byKey = new Map();
+      this.groups.set(type, byKey);
+      this.unlisten.set(type, this.hub.listen(type, (event) => this.onEvent(type, event)));
+    }
+    const groupKey = `${prepared.key}|${scopeOf(viewer)}`;
+    let group = byKey.get(groupKey);
+    if (!group) {
+      group = { prepared, viewer, mailboxes: new Set() };
+      byKey.set(groupKey, group);
+    }
+    const joined = group;
+    const mailbox = new Mailbox(this.options.queueCapacity, () => this.leave(type, groupKey, joined, mailbox));
+    joined.mailboxes.add(mailbox);
+    this.stats.subscribers += 1;
+    return mailbox;
+  }
+
+  /** Groups currently resolving events (for tests and metrics). */
+  get groupCount(): number {
+    let n = 0;
+    for (const byKey of this.groups.values()) n += byKey.size;
+    return n;
+  }
+
+  close(): void {
+    for (const byKey of this.groups.values()) for (const group of byKey.values()) for (const mailbox of group.mailboxes) mailbox.finish();
+    for (const stop of this.unlisten.values()) stop();
+    this.unlisten.clear();
+    this.groups.clear();
+  }
+
+  private leave(type: string, groupKey: string, group: Group, mailbox: Mailbox): void {
+    if (!group.mailboxes.delete(mailbox)) return;
+    this.stats.subscribers -= 1;
+    if (group.mailboxes.size > 0) return;
+    const byKey = this.groups.get(type);
+    if (byKey?.get(groupKey) === group) byKey.delete(groupKey);
+    if (byKey && byKey.size === 0) {
+      this.groups.delete(type);
+      this.unlisten.get(type)?.();
+      this.unlisten.delete(type);
+    }
+  }
+
+  private async checkAccess(prepared: PreparedLive, viewer: Viewer): Promise<GraphQLError | null> {
+    const probe = (`query LiveAccess($${LIVE_ID}: ID!) { entity: ${prepared.field.lookup}(id: $${LIVE_ID}) { __typename } }`);
+    const result = await this.execute(probe, { [LIVE_ID]: prepared.entityId }, 'LiveAccess', viewer);
+    const error = result.errors?.[0];
+    if (error) return new GraphQLError(error.message, { extensions: error.extensions });
+    if (!(result.data as { entity?: unknown } | undefined)?.entity) return fail(`No ${prepared.field.lookup} with id ${prepared.entityId}`, ErrorCode.NOT_FOUND);
+    return null;
+  }
+
+  private onEvent(type: string, event: EventEnvelope<Record<string, unknown>>): void {
+    const byKey = this.groups.get(type);
+    if (!byKey) return;
+    const field = [...byKey.values()][0]?.prepared.field;
+    if (!field || !field.event.schema.safeParse(event.payload).success) return;
+    const entityId = field.entityId(event.payload);
+    const ownerId = field.ownerId(event.payload);
+    for (const group of byKey.values()) {
+      if (group.prepared.entityId !== null && group.prepared.entityId !== entityId) continue;
+      if (!isStaff(group.viewer) && group.viewer.userId !== ownerId) continue;
+      void this.resolve(group, entityId, event).catch((error) => this.log.error({ err: error, eventId: event.id }, 'live resolution failed'));
+    }
+  }
+
+  private async resolve(group: Group, entityId: string, event: EventEnvelope): Promise<void> {
+    this.stats.resolutions += 1;
+    const { prepared } = group;
+    const result = await this.execute(prepared.lookup, { ...prepared.variables, [LIVE_ID]: entityId }, prepared.operationName, { ...group.viewer, correlationId: event.correlationId });
+    const refused = result.errors?.find((e) => e.extensions?.code === ErrorCode.FORBIDDEN || e.extensions?.code === ErrorCode.NOT_FOUND);
+    const data = result.data as Record<string, unknown> | null | undefined;
+    const entity = data ? Object.values(data)[0] : null;
+    if (refused || entity === null || entity === undefined) {
+      // Someone who may not see it (any more) gets nothing; one who asked for this very entity is told.
+      if (prepared.entityId !== null) {
+        for (const mailbox of [...group.mailboxes]) mailbox.finish({ errors: [refused ?? { message: 'The entity is no longer visible', extensions: { code: ErrorCode.FORBIDDEN } }] });
+      }
+      return;
+    }
+    for (const mailbox of group.mailboxes) {
+      mailbox.push(entityId, result);
+      this.stats.deliveries += 1;
+    }
+  }
+}
+
+/**
+ * `subscription S($v: …) { alias: liveField(arg: …) { selection } }` becomes
+ * `query S($v: …, $__liveId: ID!) { alias: lookup(id: $__liveId) { selection } }` with the fragments it
+ * uses, so the response has the subscription's shape and goes through the query plan.
+ */
+function lookupDocument(document: DocumentNode, operation: OperationDefinitionNode, root: FieldNode, field: LiveField): DocumentNode {
+  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+  const usedFragments = new Set<string>();
+  const usedVariables = new Set<string>();
+  const collect = (node: FieldNode | FragmentDefinitionNode) => visit(node, {
+    FragmentSpread(spread) {
+      if (usedFragments.has(spread.name.value)) return;
+      usedFragments.add(spread.name.value);
+      const fragment = fragments.get(spread.name.value);
+      if (fragment) collect(fragment);
+    },
+    Variable(variable) { usedVariables.add(variable.name.value); },
+  });
+  const lookupField: FieldNode = {
+    kind: Kind.FIELD,
+    alias: { kind: Kind.NAME, value: root.alias?.value ?? root.name.value },
+    name: { kind: Kind.NAME, value: field.lookup },
+    arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'id' }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: LIVE_ID } } }],
+    directives: root.directives,
+    selectionSet: root.selectionSet,
+  };
+  collect({ ...lookupField, arguments: [] });
+  const query: OperationDefinitionNode = {
+    ...operation,
+    operation: OperationTypeNode.QUERY,
+    variableDefinitions: [
+      ...(operation.variableDefinitions ?? []).filter((d) => usedVariables.has(d.variable.name.value)),
+      {
+        kind: Kind.VARIABLE_DEFINITION,
+        variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: LIVE_ID } },
+        type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } },
+      },
+    ],
+    selectionSet: { kind: Kind.SELECTION_SET, selections: [lookupField] },
+  };
+  return { kind: Kind.DOCUMENT, definitions: [query, ...[...usedFragments].map((name) => fragments.get(name)!).filter(Boolean)] };
+}

@@ -1,0 +1,119 @@
+// graphql-ws on the gateway's GraphQL path: the access token comes in `connection_init`
+// (`{ "authorization": "Bearer …" }`; a bad one closes the socket with 4403), subscriptions are served
+// by the live query service, queries and mutations run through the gateway as over HTTP. Keep-alive
+// pings find vanished clients; each connection has a cap on its open subscriptions.
+import type http from 'node:http';
+import { GraphQLError, parse, type ExecutionArgs, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Logger, Viewer } from '@desk/shared';
+import type { VerifiedToken } from '../auth/access-token.verifier';
+import type { LiveQueryService, LiveRequest } from './live-query.service';
+import type { LiveSession, LiveSessions } from './live-session';
+import type { Mailbox } from './mailbox';
+
+export interface WsTransportOptions {
+  httpServer: http.Server;
+  path: string;
+  maxPayloadBytes: number;
+  keepAliveMs: number;
+  maxSubscriptionsPerConnection: number;
+  /** Verifies a bearer token (throws when it is not good). */
+  authenticate(token: string, ip: string | null): Promise<VerifiedToken>;
+  schema(): GraphQLSchema | null;
+  live: LiveQueryService;
+  sessions: LiveSessions;
+  /** Runs a query or mutation through the gateway as `viewer`. */
+  runOperation(request: LiveRequest, viewer: Viewer): Promise<FormattedExecutionResult>;
+  log: Logger;
+}
+
+export const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
+
+/** What onSubscribe hands to execute/subscribe. */
+type Operation = { kind: 'live'; mailbox: Mailbox } | { kind: 'operation'; request: LiveRequest; viewer: Viewer };
+
+type Extra = { session?: LiveSession };
+
+/** graphql-ws sends errors with toJSON(); the gateway's are already formatted (and masked) objects. */
+function toExecutionResult(result: FormattedExecutionResult) {
+  return {
+    ...result,
+    errors: result.errors?.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })),
+  };
+}
+
+async function* stream(mailbox: Mailbox) {
+  try {
+    for await (const result of mailbox) yield toExecutionResult(result);
+  } finally {
+    await mailbox.return();
+  }
+}
+
+const fail = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
+
+export function attachWebSocketTransport(options: WsTransportOptions): { close(): Promise<void> } {
+  const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: options.maxPayloadBytes });
+  const server = useServer<Record<string, unknown> | undefined, Extra>({
+    connectionInitWaitTimeout: 5_000,
+    onConnect: async (ctx) => {
+      const ip = ctx.extra.request.socket.remoteAddress ?? null;
+      const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+      let token: VerifiedToken | null = null;
+      if (authorization !== undefined && authorization !== null) {
+        const match = typeof authorization === 'string' ? BEARER.exec(authorization) : null;
+        if (!match) return false;
+        try {
+          token = await options.authenticate(match[1], ip);
+        } catch {
+          return false; // 4403 Forbidden
+        }
+      }
+      const socket = ctx.extra.socket;
+      ctx.extra.session = options.sessions.open(token, ip, (reason) => {
+        // Let the streams' last messages go out before the socket closes.
+        setTimeout(() => socket.close(4401, reason === 'TOKEN_EXPIRED' ? 'Token expired' : 'Session ended'), 100).unref();
+      });
+      return true;
+    },
+    onClose: (ctx) => { ctx.extra.session?.close(); },
+    onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+      const session = ctx.extra.session!;
+      if (session.ended) return fail('The session has ended', session.ended);
+      const schema = options.schema();
+      if (!schema) return fail('The gateway is not ready', 'SERVICE_UNAVAILABLE');
+      const request: LiveRequest = { query: payload.query, variables: payload.variables, operationName: payload.operationName };
+      const prepared = options.live.prepare(schema, request);
+      if (prepared !== null && 'length' in prepared) return prepared;
+      if (prepared === null) {
+        const operation: Operation = { kind: 'operation', request, viewer: session.viewer() };
+        return { schema, document: parse(payload.query), operationName: payload.operationName, contextValue: operation };
+      }
+      if (session.open >= options.maxSubscriptionsPerConnection) {
+        return fail(`At most ${options.maxSubscriptionsPerConnection} subscriptions per connection`, 'TOO_MANY_SUBSCRIPTIONS');
+      }
+      const mailbox = await options.live.subscribe(prepared, session.viewer());
+      if ('length' in mailbox) return mailbox;
+      session.add(mailbox);
+      const operation: Operation = { kind: 'live', mailbox };
+      return { schema, document: prepared.document, operationName: payload.operationName, contextValue: operation };
+    },
+    execute: async (args) => {
+      const operation = args.contextValue as Operation;
+      if (operation.kind !== 'operation') throw new Error('a subscription reached execute');
+      return toExecutionResult(await options.runOperation(operation.request, operation.viewer));
+    },
+    subscribe: (args) => {
+      const operation = args.contextValue as Operation;
+      if (operation.kind !== 'live') throw new Error('an operation reached subscribe');
+      return stream(operation.mailbox);
+    },
+  }, wss, options.keepAliveMs);
+  return {
+    async close() {
+      await server.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// Entity references and lists of references go through DataLoaders: the SQL a page costs does not
+// grow with the page. Counted across every subgraph while the gateway resolves a page of tickets with
+// their requester, order and the order's payments.
+import { ADMIN, ops, registerCustomer, startPlatform, type Platform, type ServiceName } from './support/platform';
+
+let platform: Platform;
+beforeAll(async () => { platform = await startPlatform(); }, 120_000);
+afterAll(() => platform?.stop());
+
+/** Statements a request ran; background work (outbox relay, key reloads) is left out. */
+function requestStatements(): number {
+  let count = 0;
+  for (const name of Object.keys(platform.queries) as ServiceName[]) {
+    count += platform.queries[name].filter((sql) => /^\s*SELECT/i.test(sql) && !/outbox|inbox|signing_keys|pg_advisory/i.test(sql)).length;
+  }
+  return count;
+}
+
+function resetCounts() {
+  for (const list of Object.values(platform.queries)) list.length = 0;
+}
+
+test('when staff read a page of tickets with requester, order and payments, then the SQL count does not grow with the page', async () => {
+  const admin = (await platform.gql(ops.login, ADMIN)).data!.login.accessToken as string;
+  const category = (await platform.gql('mutation { createCategory(input: { name: "Tea" }) { id } }', {}, { token: admin })).data!.createCategory.id;
+  const product = (await platform.gql('mutation($c: ID!) { createProduct(input: { name: "Green tea", priceCents: 1200, currency: "BRL", categoryId: $c }) { id } }', { c: category }, { token: admin })).data!.createProduct.id;
+
+  // 50 customers (so requesters differ), each with an order, a payment and a ticket about the order.
+  for (let i = 0; i < 50; i++) {
+    const customer = await registerCustomer(platform);
+    const order = (await platform.gql('mutation($p: ID!) { placeOrder(input: { items: [{ productId: $p, quantity: 1 }] }) { id } }', { p: product }, { token: customer.accessToken })).data!.placeOrder.id;
+    await platform.gql('mutation($o: ID!) { startPayment(orderId: $o) { id } }', { o: order }, { token: customer.accessToken });
+    const opened = await platform.gql('mutation($o: ID!) { openTicket(input: { subject: "About my order", description: "Where is it?", orderId: $o }) { id } }', { o: order }, { token: customer.accessToken });
+    if (opened.errors) throw new Error(JSON.stringify(opened.errors));
+  }
+
+  const page = `query($n: Int!) { tickets(first: $n) { edges { node { id subject requester { id name } order { id status payments { id status amountCents } } } } } }`;
+  const cost = async (n: number) => {
+    resetCounts();
+    const result = await platform.gql(page, { n }, { token: admin });
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.tickets.edges).toHaveLength(n);
+    for (const { node } of result.data!.tickets.edges) expect(node.order.payments).toHaveLength(1);
+    return requestStatements();
+  };
+  await cost(5); // warm: prepared plans, JWKS
+  const small = await cost(10);
+  const large = await cost(50);
+  expect(large).toBe(small);
+  expect(large).toBeLessThanOrEqual(12);
+}, 180_000);
