@@ -6,7 +6,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { subjects } from '@desk/shared';
 import { eventually } from '@desk/shared/src/testing';
 import { postSandboxWebhook } from '../scripts/sandbox-settle';
-import { ADMIN, SANDBOX_WEBHOOK_SECRET, ops, registerCustomer, startPlatform, type Platform } from './support/platform';
+import { ADMIN, SANDBOX_WEBHOOK_SECRET, ops, registerAgent, registerCustomer, startPlatform, type Platform } from './support/platform';
 
 let platform: Platform;
 let adminToken: string;
@@ -61,17 +61,7 @@ async function streamEvents(): Promise<{ type: string; correlationId: string; pa
   return events;
 }
 
-async function makeAgent() {
-  const agent = await registerCustomer(platform);
-  const changed = await platform.gql('mutation($u: ID!) { setUserRoles(userId: $u, roles: [AGENT]) { roles } }', { u: agent.id }, { token: adminToken });
-  expect(changed.data?.setUserRoles.roles).toEqual(['AGENT']);
-  // The auth subgraph learns the new role from an event; a sign-in after that carries it.
-  const token = await eventually(async () => {
-    const login = await platform.gql(ops.login, { email: agent.email, password: agent.password });
-    return login.data?.login.user.roles.includes('AGENT') ? login.data.login.accessToken as string : undefined;
-  }, 5000, 'the AGENT role to reach auth');
-  return { ...agent, accessToken: token };
-}
+const makeAgent = () => registerAgent(platform, adminToken);
 
 describe('when a customer buys, pays and asks for help', () => {
   test('then the order is paid through the sandbox webhook and an agent resolves the ticket about it', async () => {

@@ -3,7 +3,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { exportJWK, type JWK } from 'jose';
 import { parseEnv } from '@desk/shared';
-import { createTestDatabase, createTestNats, generateInternalKeyPair, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
+import { createTestDatabase, createTestNats, eventually, generateInternalKeyPair, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
 import { gatewayEnvSchema } from '../../gateway/src/env';
 import { startGateway, type RunningGateway } from '../../gateway/src/app';
 import { authEnvSchema } from '../../subgraphs/auth/src/env';
@@ -216,4 +216,17 @@ export async function registerCustomer(platform: Platform, input = newCustomer()
   const result = await platform.gql<{ register: { accessToken: string; refreshToken: string; user: { id: string } } }>(ops.register, { input });
   if (!result.data?.register) throw new Error(`register failed: ${JSON.stringify(result.errors)}`);
   return { ...input, id: result.data.register.user.id, accessToken: result.data.register.accessToken, refreshToken: result.data.register.refreshToken };
+}
+
+/** Registers a user, has the admin make them an agent, and signs them in once the role reached auth. */
+export async function registerAgent(platform: Platform, adminToken: string) {
+  const agent = await registerCustomer(platform);
+  const changed = await platform.gql('mutation($u: ID!) { setUserRoles(userId: $u, roles: [AGENT]) { roles } }', { u: agent.id }, { token: adminToken });
+  if (changed.data?.setUserRoles.roles?.[0] !== 'AGENT') throw new Error(`setUserRoles failed: ${JSON.stringify(changed.errors)}`);
+  // The auth subgraph learns the new role from an event; a sign-in after that carries it.
+  const accessToken = await eventually(async () => {
+    const login = await platform.gql(ops.login, { email: agent.email, password: agent.password });
+    return login.data?.login.user.roles.includes('AGENT') ? login.data.login.accessToken as string : undefined;
+  }, 5000, 'the AGENT role to reach auth');
+  return { ...agent, accessToken };
 }

@@ -84,7 +84,8 @@ export class LiveQueryService {
     if (!operation) return [fail('The document must name one operation to run', 'BAD_USER_INPUT')];
     if (operation.operation !== OperationTypeNode.SUBSCRIPTION) return null;
     const errors = validate(schema, document, [...specifiedRules, ...this.options.validationRules]);
-    if (errors.length > 0) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: e.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED' } }));
+    // As for queries: every rule's refusal, the limits' included, is a validation failure.
+    if (errors.length > 0) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }));
     const root = operation.selectionSet.selections[0];
     if (operation.selectionSet.selections.length !== 1 || root.kind !== Kind.FIELD) {
       return [fail('A subscription selects exactly one field, written directly', 'BAD_USER_INPUT')];

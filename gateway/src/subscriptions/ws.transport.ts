@@ -43,12 +43,22 @@ function toExecutionResult(result: FormattedExecutionResult) {
   };
 }
 
-async function* stream(mailbox: Mailbox) {
-  try {
-    for await (const result of mailbox) yield toExecutionResult(result);
-  } finally {
-    await mailbox.return();
-  }
+/**
+ * The mailbox as graphql-ws reads it. Not an async generator: a generator waiting for the next event
+ * cannot be ended from outside, and graphql-ws ends it (return()) when the client leaves.
+ */
+function stream(mailbox: Mailbox): AsyncIterableIterator<ReturnType<typeof toExecutionResult>> {
+  return {
+    async next() {
+      const step = await mailbox.next();
+      return step.done ? { done: true, value: undefined } : { done: false, value: toExecutionResult(step.value) };
+    },
+    async return() {
+      await mailbox.return();
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() { return this; },
+  };
 }
 
 const fail = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
