@@ -216,6 +216,16 @@ describe('when many subscribers want the same thing', () => {
     expect(platform.gateway.live.stats.resolutions - before.resolutions).toBe(1);
     expect(platform.gateway.live.stats.deliveries - before.deliveries).toBe(3);
   });
+
+  test('then /metrics tells how many subscribers and shared groups there are', async () => {
+    const agent = await registerAgent(platform, adminToken);
+    await subscribe(connect(agent.accessToken).client, 'subscription { orderStatusChanged { id } }');
+    await subscribe(connect(agent.accessToken).client, 'subscription { orderStatusChanged { id } }');
+    const text = await (await fetch(`${new URL(platform.gatewayUrl).origin}/metrics`)).text();
+    expect(text).toMatch(/^desk_gateway_subscribers 2$/m);
+    expect(text).toMatch(/^desk_gateway_subscription_groups 1$/m);
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
+  });
 });
 
 describe('when a subscription comes over HTTP', () => {

@@ -24,6 +24,7 @@ import type { GatewayEnv } from './env';
 import { gatewayFormatError } from './plugins/error-masking';
 import { parseLimits, protections } from './plugins/protections';
 import { RequestLogPublisher, requestLogPlugin } from './plugins/request-log.plugin';
+import { gatewayMetrics } from './metrics';
 import { SubgraphDataSource } from './subgraph.data-source';
 import { EventHub } from './subscriptions/event-hub';
 import { LiveQueryService, type LiveRequest } from './subscriptions/live-query.service';
@@ -173,6 +174,10 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     parseOptions: parseLimits(env),
   }, log);
   const sessions = new LiveSessions(revocations);
+  if (env.METRICS) {
+    const metrics = gatewayMetrics(live, hub);
+    app.get('/metrics', async (_req, res) => { res.type(metrics.contentType).send(await metrics.metrics()); });
+  }
   const webSockets = attachWebSocketTransport({
     httpServer,
     path: '/graphql',

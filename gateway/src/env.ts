@@ -44,6 +44,8 @@ export const gatewayEnvSchema = z.object({
   MAX_COST: z.coerce.number().int().positive().default(5000),
   /** Turns every query limit off; for measuring what they cost, never for serving clients. */
   PROTECTIONS: z.enum(['on', 'off']).default('on'),
+  /** Prometheus metrics at GET /metrics (keep it off the public internet). */
+  METRICS: flag.default(true),
   /** Open subscriptions one WebSocket connection may hold. */
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().positive().default(50),
   /** Open multipart (HTTP) subscriptions one client address may hold. */

@@ -2,12 +2,20 @@
 // (signed by the gateway, audience = that subgraph) carrying the verified viewer, and the correlation id.
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { CryptoKey } from 'jose';
+import makeFetchHappen from 'make-fetch-happen';
 import { INTERNAL_TOKEN_HEADER, signInternalToken } from '@desk/shared';
 import type { GatewayContext } from './context';
 
+/**
+ * Connections to subgraphs stay open between requests, and the gateway closes idle ones after 30 s,
+ * well before a subgraph would (65 s, see the subgraph server): a request sent on a connection the
+ * other side is closing at that moment would fail with "socket hang up".
+ */
+const fetcher = makeFetchHappen.defaults({ maxSockets: Infinity, retry: false, timeouts: { idle: 30_000 } });
+
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(private readonly subgraph: string, url: string, private readonly internalKey: CryptoKey) {
-    super({ url });
+    super({ url, fetcher });
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {

@@ -16,9 +16,11 @@ import { orderEnvSchema } from '../../subgraphs/order/src/env';
 import { startOrderService } from '../../subgraphs/order/src/app';
 import { paymentEnvSchema } from '../../subgraphs/payment/src/env';
 import { startPaymentService } from '../../subgraphs/payment/src/app';
+import { logEnvSchema } from '../../workers/log/src/env';
+import { startLogWorker } from '../../workers/log/src/app';
 
-/** Every subgraph, in start order: auth first (the gateway needs its keys), then the rest. */
-export const SERVICES = ['auth', 'user', 'ticket', 'order', 'payment'] as const;
+/** Every subgraph (the log worker serves one), in start order: auth first (the gateway needs its keys), then the rest. */
+export const SERVICES = ['auth', 'user', 'ticket', 'order', 'payment', 'log'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export const SANDBOX_WEBHOOK_SECRET = 'test-sandbox-webhook-secret';
@@ -116,6 +118,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     ticket: (env, onQuery) => startTicketService(parseEnv(ticketEnvSchema, env), { onQuery }),
     order: (env, onQuery) => startOrderService(parseEnv(orderEnvSchema, env), { onQuery }),
     payment: (env, onQuery) => startPaymentService(parseEnv(paymentEnvSchema, { ...env, SANDBOX_WEBHOOK_SECRET }), { onQuery }),
+    log: (env, onQuery) => startLogWorker(parseEnv(logEnvSchema, env), { onQuery }),
   };
   const queries = Object.fromEntries(SERVICES.map((name) => [name, [] as string[]])) as Record<ServiceName, string[]>;
   const running = new Map<ServiceName, { url: string; port: number; stop(): Promise<void> }>();

@@ -45,6 +45,17 @@ export interface LiveQueryOptions {
 }
 
 const LIVE_ID = '__liveId';
+/** Distinct subscription documents whose checked form is kept. */
+const PLAN_CACHE_SIZE = 1_000;
+
+/** A subscription document, checked and rewritten: the same for every subscriber who sends it. */
+interface Plan {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  root: FieldNode;
+  field: LiveField;
+  lookup: string;
+}
 
 interface Group {
   prepared: PreparedLive;
@@ -64,6 +75,8 @@ export class LiveQueryService {
   private readonly groups = new Map<string, Map<string, Group>>();
   private readonly unlisten = new Map<string, () => void>();
   readonly stats = { resolutions: 0, deliveries: 0, subscribers: 0 };
+  private readonly plans = new Map<string, Plan>();
+  private plansSchema: GraphQLSchema | null = null;
 
   constructor(
     private readonly hub: EventHub,
@@ -74,13 +87,49 @@ export class LiveQueryService {
 
   /** Checks a request; null when it is not a subscription (a query or mutation to run as usual). */
   prepare(schema: GraphQLSchema, request: LiveRequest): PreparedLive | null | readonly GraphQLError[] {
+    const plan = this.plan(schema, request.query, request.operationName ?? null);
+    if (plan === null || 'length' in plan) return plan;
+    const { operation, root, field } = plan;
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+    if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } }));
+    const argument = root.arguments?.find((a) => a.name.value === field.argument);
+    let entityId: string | null = null;
+    if (argument?.value.kind === Kind.VARIABLE) entityId = (coerced.coerced[argument.value.name.value] as string | null | undefined) ?? null;
+    else if (argument?.value.kind === Kind.STRING || argument?.value.kind === Kind.INT) entityId = argument.value.value;
+    const variables = request.variables ?? {};
+    const key = createHash('sha256').update(plan.lookup).update('\0').update(JSON.stringify(variables)).update('\0').update(entityId ?? '').digest('base64url');
+    return { field, entityId, document: plan.document, lookup: plan.lookup, operationName: operation.name?.value ?? null, variables, key };
+  }
+
+  /**
+   * Parses, validates and rewrites a subscription once per query text: every subscriber of the same
+   * query shares the parsed document and its lookup query (memory per subscriber stays small).
+   */
+  private plan(schema: GraphQLSchema, query: string, operationName: string | null): Plan | null | readonly GraphQLError[] {
+    if (schema !== this.plansSchema) {
+      this.plans.clear();
+      this.plansSchema = schema;
+    }
+    const cacheKey = `${operationName ?? ''}\0${query}`;
+    const cached = this.plans.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const plan = this.makePlan(schema, query, operationName);
+    // Only what passed is kept: refusals are cheap to repeat and should not fill the cache.
+    if (plan !== null && !('length' in plan)) {
+      if (this.plans.size >= PLAN_CACHE_SIZE) this.plans.delete(this.plans.keys().next().value!);
+      this.plans.set(cacheKey, plan);
+    }
+    return plan;
+  }
+
+  private makePlan(schema: GraphQLSchema, query: string, operationName: string | null): Plan | null | readonly GraphQLError[] {
     let document: DocumentNode;
     try {
-      document = parse(request.query, this.options.parseOptions);
+      document = parse(query, this.options.parseOptions);
     } catch (error) {
       return [fail((error as Error).message, 'GRAPHQL_PARSE_FAILED')];
     }
-    const operation = getOperationAST(document, request.operationName ?? undefined);
+    const operation = getOperationAST(document, operationName ?? undefined);
     if (!operation) return [fail('The document must name one operation to run', 'BAD_USER_INPUT')];
     if (operation.operation !== OperationTypeNode.SUBSCRIPTION) return null;
     const errors = validate(schema, document, [...specifiedRules, ...this.options.validationRules]);
@@ -92,16 +141,7 @@ export class LiveQueryService {
     }
     const field = LIVE_FIELDS[root.name.value];
     if (!field) return [fail(`${root.name.value} cannot be subscribed to`, 'BAD_USER_INPUT')];
-    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
-    if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } }));
-    const argument = root.arguments?.find((a) => a.name.value === field.argument);
-    let entityId: string | null = null;
-    if (argument?.value.kind === Kind.VARIABLE) entityId = (coerced.coerced[argument.value.name.value] as string | null | undefined) ?? null;
-    else if (argument?.value.kind === Kind.STRING || argument?.value.kind === Kind.INT) entityId = argument.value.value;
-    const lookup = print(lookupDocument(document, operation, root, field));
-    const variables = request.variables ?? {};
-    const key = createHash('sha256').update(lookup).update('\0').update(JSON.stringify(variables)).update('\0').update(entityId ?? '').digest('base64url');
-    return { field, entityId, document, lookup, operationName: operation.name?.value ?? null, variables, key };
+    return { document, operation, root, field, lookup: print(lookupDocument(document, operation, root, field)) };
   }
 
   /**

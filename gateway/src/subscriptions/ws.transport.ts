@@ -37,10 +37,8 @@ type Extra = { session?: LiveSession };
 
 /** graphql-ws sends errors with toJSON(); the gateway's are already formatted (and masked) objects. */
 function toExecutionResult(result: FormattedExecutionResult) {
-  return {
-    ...result,
-    errors: result.errors?.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })),
-  };
+  if (!result.errors) return result as { data?: FormattedExecutionResult['data'] }; // shared by every subscriber of a group, untouched
+  return { ...result, errors: result.errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })) };
 }
 
 /**

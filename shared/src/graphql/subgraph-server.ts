@@ -59,6 +59,11 @@ export async function startSubgraphServer<C extends ServiceContext>(options: Sub
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  // The gateway keeps connections to subgraphs open between requests. If the subgraph closed an idle
+  // one first (Node's default is after 5 s), a request the gateway sends on it at that moment fails with
+  // "socket hang up"; so the gateway's side always closes idle connections first.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   const apollo = new ApolloServer<C & BaseContext>({
     schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
     introspection: !options.production,

@@ -1,0 +1,205 @@
+// Live subscriptions under load: N concurrent graphql-ws subscribers on one gateway process (its own
+// process, so that its CPU and memory are its own), half of them staff following every order (one
+// shared resolution per event), half customers each following their own order (one resolution each).
+// Status changes are then pushed through the real subgraphs, and for each subscriber count:
+//   - event-to-client latency p50 / p99 under a steady stream of changes (from the mutation that
+//     changes the status to the client's receipt),
+//   - deliveries per second during a burst of changes,
+//   - gateway CPU milliseconds per 1,000 deliveries (utime + stime from /proc),
+//   - gateway memory per idle subscribed connection (what the second half of the connections adds to RSS).
+//   npm run bench:subscriptions   (BENCH_SUBSCRIBERS=1000,5000 BENCH_STEADY_EVENTS=20 BENCH_INTERVAL_MS=200 BENCH_BURST_EVENTS=50)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { createClient, type Client } from 'graphql-ws';
+import { SignJWT, importJWK } from 'jose';
+import WebSocket from 'ws';
+import { ADMIN, AUDIENCE, ISSUER, ops, postGraphQL, startPlatform, type Platform } from '../test/support/platform';
+
+const ROOT = path.resolve(__dirname, '..');
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+const freePort = () => new Promise<number>((resolve) => {
+  const server = net.createServer().listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as net.AddressInfo;
+    server.close(() => resolve(port));
+  });
+});
+
+function processStats(pid: number): { cpuMs: number; rssBytes: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuMs = ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1000;
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1];
+  return { cpuMs, rssBytes: Number(rss) * 1024 };
+}
+
+async function startGatewayProcess(platform: Platform): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      PATH: process.env.PATH, NODE_ENV: 'production', LOG_LEVEL: 'warn', HOST: '127.0.0.1', GATEWAY_PORT: String(port),
+      NATS_URL: platform.nats.url, NATS_PREFIX: platform.nats.prefix, INTERNAL_JWT_PRIVATE_KEY: platform.internalKeys.privateKey,
+      AUTH_JWKS_URL: `${new URL(platform.authUrl).origin}/.well-known/jwks.json`, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE,
+      SUBGRAPH_URLS: JSON.stringify(platform.urls), WATCH_SUPERGRAPH: 'false',
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    if (await fetch(`${url}/ready`).then((r) => r.ok, () => false)) return { child, url };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the gateway did not start');
+}
+
+async function tokenFor(platform: Platform, userId: string, roles: string[]): Promise<string> {
+  const key = await importJWK(platform.signingKey.privateJwk, 'ES256');
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ sid: randomUUID(), roles, guest: false, rv: 0 })
+    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: platform.signingKey.privateJwk.kid })
+    .setIssuer(ISSUER).setAudience(AUDIENCE).setSubject(userId).setIssuedAt(now).setNotBefore(now).setExpirationTime(now + 900).setJti(randomUUID())
+    .sign(key);
+}
+
+async function inBatches<T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) out.push(...await Promise.all(items.slice(i, i + size).map(work)));
+  return out;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+interface Result {
+  subscribers: number;
+  /** Steady phase: one status change every `intervalMs`. */
+  p50: number; p99: number;
+  /** Burst phase: `burst` changes at once. */
+  burst: number; deliveries: number; perSecond: number; cpuPer1000: number;
+  kibPerConnection: number;
+}
+
+interface Buyer { token: string; orderId: string; }
+
+/** Cancels each buyer's order; returns the receipt latencies (ms) of every delivery of those orders. */
+async function push(gql: string, buyers: Buyer[], received: Map<string, number[]>, expectedEach: number, spacingMs: number): Promise<{ latencies: number[]; start: number; end: number }> {
+  const sentAt = new Map<string, number>();
+  for (const b of buyers) received.set(b.orderId, []);
+  const start = performance.now();
+  await Promise.all(buyers.map(async (b, i) => {
+    if (spacingMs > 0) await new Promise((r) => setTimeout(r, i * spacingMs));
+    sentAt.set(b.orderId, performance.now());
+    const result = await postGraphQL(gql, 'mutation($o: ID!) { cancelOrder(orderId: $o) { status } }', { o: b.orderId }, { token: b.token });
+    if (result.errors) throw new Error(JSON.stringify(result.errors));
+  }));
+  const expected = buyers.length * expectedEach;
+  const count = () => buyers.reduce((n, b) => n + received.get(b.orderId)!.length, 0);
+  const deadline = Date.now() + 120_000;
+  while (count() < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  if (count() < expected) console.error(`only ${count()} of ${expected} deliveries arrived`);
+  const latencies = buyers.flatMap((b) => received.get(b.orderId)!.map((t) => t - sentAt.get(b.orderId)!)).sort((x, y) => x - y);
+  const end = Math.max(...buyers.flatMap((b) => received.get(b.orderId)!));
+  return { latencies, start, end };
+}
+
+async function scenario(platform: Platform, gateway: { child: ChildProcess; url: string }, productId: string, subscribers: number, options: { steady: number; intervalMs: number; burst: number }): Promise<Result> {
+  const gql = gateway.url + '/graphql';
+  const customers = Math.floor(subscribers / 2);
+  const staff = subscribers - customers;
+  // Customers, each with an order of their own.
+  const buyers: Buyer[] = await inBatches(Array.from({ length: customers }, () => randomUUID()), 25, async (id) => {
+    const token = await tokenFor(platform, id, ['CUSTOMER']);
+    const placed = await postGraphQL<{ placeOrder: { id: string } }>(gql, 'mutation($p: ID!) { placeOrder(input: { items: [{ productId: $p, quantity: 1 }] }) { id } }', { p: productId }, { token });
+    if (!placed.data) throw new Error(JSON.stringify(placed.errors));
+    return { token, orderId: placed.data.placeOrder.id };
+  });
+  const staffTokens = await Promise.all(Array.from({ length: staff }, () => tokenFor(platform, randomUUID(), ['AGENT'])));
+
+  const received = new Map<string, number[]>(); // orderId → receipt times
+  const clients: Client[] = [];
+  const follow = (token: string, query: string, variables: Record<string, unknown>) => new Promise<void>((resolve, reject) => {
+    const client = createClient({ url: gql.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` }, onNonLazyError: reject });
+    clients.push(client);
+    client.on('connected', () => resolve());
+    client.subscribe({ query, variables }, {
+      next: (result) => {
+        const id = (result.data as { orderStatusChanged?: { id: string } } | undefined)?.orderStatusChanged?.id;
+        if (id) received.get(id)?.push(performance.now());
+      },
+      error: (error) => { console.error('subscription error', JSON.stringify(error)); },
+      complete: () => undefined,
+    });
+  });
+  const selection = '{ id status totalCents currency }';
+  const subscribeHalf = async (half: number) => {
+    const s = staffTokens.filter((_, i) => i % 2 === half);
+    const b = buyers.filter((_, i) => i % 2 === half);
+    await inBatches(s, 200, (token) => follow(token, `subscription { orderStatusChanged ${selection} }`, {}));
+    await inBatches(b, 200, (buyer) => follow(buyer.token, `subscription($o: ID) { orderStatusChanged(orderId: $o) ${selection} }`, { o: buyer.orderId }));
+    const target = clients.length;
+    for (let i = 0; i < 100; i++) {
+      const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+      if (Number(/^desk_gateway_subscribers (\d+)/m.exec(metrics)?.[1]) >= target) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 3000));
+    return processStats(gateway.child.pid!).rssBytes;
+  };
+  // Memory: what the second half of the connections adds, so that warm-up costs do not count.
+  const firstHalf = await subscribeHalf(0);
+  const secondHalf = await subscribeHalf(1);
+  const kibPerConnection = (secondHalf - firstHalf) / (clients.length / 2) / 1024;
+
+  // Latency under a steady stream of status changes.
+  const steady = await push(gql, buyers.slice(0, options.steady), received, staff + 1, options.intervalMs);
+  await new Promise((r) => setTimeout(r, 500));
+  // Throughput and CPU under a burst.
+  const cpuBefore = processStats(gateway.child.pid!).cpuMs;
+  const burst = await push(gql, buyers.slice(options.steady, options.steady + options.burst), received, staff + 1, 0);
+  const cpuAfter = processStats(gateway.child.pid!).cpuMs;
+
+  await Promise.all(clients.map((c) => c.dispose()));
+  await new Promise((r) => setTimeout(r, 1000));
+  return {
+    subscribers,
+    p50: percentile(steady.latencies, 50), p99: percentile(steady.latencies, 99),
+    burst: options.burst, deliveries: burst.latencies.length,
+    perSecond: burst.latencies.length / ((burst.end - burst.start) / 1000),
+    cpuPer1000: ((cpuAfter - cpuBefore) / burst.latencies.length) * 1000,
+    kibPerConnection,
+  };
+}
+
+async function main(): Promise<void> {
+  const counts = (process.env.BENCH_SUBSCRIBERS ?? '1000,5000').split(',').map(Number);
+  const options = { steady: Number(process.env.BENCH_STEADY_EVENTS ?? 20), intervalMs: Number(process.env.BENCH_INTERVAL_MS ?? 200), burst: Number(process.env.BENCH_BURST_EVENTS ?? 50) };
+  process.env.TEST_LOG_LEVEL ??= 'warn';
+  const platform = await startPlatform();
+  let gateway: { child: ChildProcess; url: string } | undefined;
+  try {
+    gateway = await startGatewayProcess(platform);
+    const admin = (await postGraphQL<{ login: { accessToken: string } }>(`${gateway.url}/graphql`, ops.login, ADMIN)).data!.login.accessToken;
+    const product = await postGraphQL<{ createProduct: { id: string } }>(`${gateway.url}/graphql`, 'mutation { createProduct(input: { name: "Bench tea", priceCents: 1000, currency: "BRL" }) { id } }', {}, { token: admin });
+    const results: Result[] = [];
+    for (const n of counts) {
+      const result = await scenario(platform, gateway, product.data!.createProduct.id, n, options);
+      results.push(result);
+      console.error(`${n} subscribers done`);
+    }
+    const row = (r: Result) => `| ${r.subscribers} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.burst} → ${r.deliveries} | ${Math.round(r.perSecond)} | ${r.cpuPer1000.toFixed(1)} | ${r.kibPerConnection.toFixed(1)} |`;
+    console.log(`steady: ${options.steady} status changes, one every ${options.intervalMs} ms; burst: ${options.burst} at once. Half the subscribers are staff following every order, half customers following their own.`);
+    console.log([
+      '| subscribers | latency p50 (ms) | latency p99 (ms) | burst: changes → deliveries | deliveries/s | gateway CPU ms per 1,000 deliveries | KiB per idle connection |',
+      '|---:|---:|---:|---:|---:|---:|---:|',
+      ...results.map(row),
+    ].join('\n'));
+  } finally {
+    gateway?.child.kill('SIGTERM');
+    await platform.stop();
+  }
+}
+
+main().then(() => process.exit(0), (error) => { console.error(error); process.exit(1); });

@@ -1,0 +1,47 @@
+// The log worker through the gateway: every request and every domain event, tied together by the
+// request's correlation id, readable by admins only.
+import { eventually } from '@desk/shared/src/testing';
+import { ADMIN, ops, registerCustomer, startPlatform, type Platform } from './support/platform';
+
+let platform: Platform;
+let adminToken: string;
+beforeAll(async () => {
+  platform = await startPlatform();
+  adminToken = (await platform.gql(ops.login, ADMIN)).data!.login.accessToken;
+});
+afterAll(() => platform?.stop());
+
+const TRAIL = `query($c: String!) {
+  requestLogs(filter: { correlationId: $c }) { totalCount edges { node { operationName operationType outcome userId correlationId } } }
+  auditEvents(filter: { correlationId: $c }) { edges { node { type actorId correlationId payload } } }
+}`;
+
+describe('when a customer does something', () => {
+  test('then an admin finds the request and the events it caused under one correlation id', async () => {
+    const customer = await registerCustomer(platform);
+    const product = await platform.gql('mutation { createProduct(input: { name: "Cocoa", priceCents: 700, currency: "BRL" }) { id } }', {}, { token: adminToken });
+    const correlationId = `audit-trail-${Date.now()}`;
+    const placed = await platform.gql('mutation PlaceIt($p: ID!) { placeOrder(input: { items: [{ productId: $p, quantity: 1 }] }) { id } }',
+      { p: product.data!.createProduct.id }, { token: customer.accessToken, headers: { 'x-correlation-id': correlationId } });
+    const orderId = placed.data!.placeOrder.id;
+
+    const trail = await eventually(async () => {
+      const result = await platform.gql(TRAIL, { c: correlationId }, { token: adminToken });
+      const data = result.data;
+      return data && data.requestLogs.totalCount > 0 && data.auditEvents.edges.length > 0 ? data : undefined;
+    }, 10_000, 'the trail');
+    expect(trail.requestLogs.edges[0].node).toEqual({ operationName: 'PlaceIt', operationType: 'MUTATION', outcome: 'SUCCESS', userId: customer.id, correlationId });
+    expect(trail.auditEvents.edges.map((e: { node: { type: string } }) => e.node.type)).toContain('order.placed');
+    const event = trail.auditEvents.edges.find((e: { node: { type: string } }) => e.node.type === 'order.placed').node;
+    expect(event).toMatchObject({ actorId: customer.id, correlationId, payload: { orderId, customerId: customer.id } });
+  });
+
+  test('then nobody but an admin may read the trail', async () => {
+    const customer = await registerCustomer(platform);
+    const asCustomer = await platform.gql(TRAIL, { c: 'anything-at-all' }, { token: customer.accessToken });
+    expect(asCustomer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(asCustomer.data).toBeNull();
+    const anonymous = await platform.gql(TRAIL, { c: 'anything-at-all' });
+    expect(['FORBIDDEN', 'UNAUTHENTICATED']).toContain(anonymous.errors?.[0]?.extensions?.code);
+  });
+});

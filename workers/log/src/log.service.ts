@@ -1,0 +1,79 @@
+// Reading the logs for admins: checks the viewer, turns filters and cursors into repository queries,
+// and builds the connections.
+import { BadUserInputError, isUuid, pageRequest, toConnection, type Connection, type Viewer } from '@desk/shared';
+import type { AuditEventRepository } from './audit-event.repository';
+import type { AuditEventQuery, AuditEventRecord, PageAfter, RequestLogQuery, RequestLogRecord } from './domain/log';
+import { authorize } from './policy';
+import type { RequestLogRepository } from './request-log.repository';
+
+export interface LogConnection<T> extends Connection<T> { totalCount: number; }
+
+export interface PageArgs { first?: number | null; after?: string | null; }
+
+export interface RequestLogFilterInput {
+  operationName?: string | null;
+  outcome?: 'SUCCESS' | 'ERROR' | 'REFUSED' | null;
+  userId?: string | null;
+  correlationId?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+export interface AuditEventFilterInput {
+  type?: string | null;
+  actorId?: string | null;
+  correlationId?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+function afterOf(request: ReturnType<typeof pageRequest>): PageAfter | null {
+  if (!request.after) return null;
+  const at = new Date(request.after.key);
+  if (Number.isNaN(at.getTime()) || !isUuid(request.after.id)) throw new BadUserInputError('after is not a valid cursor', 'after');
+  return { at, id: request.after.id };
+}
+
+function checkRange(from: Date | null | undefined, to: Date | null | undefined): void {
+  if (from && to && from > to) throw new BadUserInputError('from must not be after to', 'from');
+}
+
+export class LogService {
+  constructor(
+    private readonly stores: { requestLogs: RequestLogRepository; auditEvents: AuditEventRepository },
+    private readonly viewer: Viewer,
+  ) {}
+
+  async requestLogs(args: PageArgs & { filter?: RequestLogFilterInput | null }): Promise<LogConnection<RequestLogRecord>> {
+    authorize(this.viewer, 'logs:read');
+    const request = pageRequest(args.first, args.after);
+    const f = args.filter ?? {};
+    checkRange(f.from, f.to);
+    const query: RequestLogQuery = {
+      operationName: f.operationName ?? null,
+      outcome: f.outcome ? (f.outcome.toLowerCase() as RequestLogRecord['outcome']) : null,
+      userId: f.userId ?? null,
+      correlationId: f.correlationId ?? null,
+      from: f.from ?? null,
+      to: f.to ?? null,
+    };
+    const { rows, totalCount } = await this.stores.requestLogs.page(query, request.limit, afterOf(request));
+    return { ...toConnection(rows, request, (r) => ({ key: r.at.toISOString(), id: r.id })), totalCount };
+  }
+
+  async auditEvents(args: PageArgs & { filter?: AuditEventFilterInput | null }): Promise<LogConnection<AuditEventRecord>> {
+    authorize(this.viewer, 'logs:read');
+    const request = pageRequest(args.first, args.after);
+    const f = args.filter ?? {};
+    checkRange(f.from, f.to);
+    const query: AuditEventQuery = {
+      type: f.type || null,
+      actorId: f.actorId ?? null,
+      correlationId: f.correlationId ?? null,
+      from: f.from ?? null,
+      to: f.to ?? null,
+    };
+    const { rows, totalCount } = await this.stores.auditEvents.page(query, request.limit, afterOf(request));
+    return { ...toConnection(rows, request, (e) => ({ key: e.occurredAt.toISOString(), id: e.id })), totalCount };
+  }
+}
