@@ -110,6 +110,8 @@ export class UserService {
     if (!can(this.viewer, 'user:set-roles', { id: userId })) throw new ForbiddenError('Only admins may change roles');
     if (!isUuid(userId)) throw new BadUserInputError('userId is not a valid user id', 'userId');
     const wanted = normalizeRoles(roles);
+    // A user who registered a moment ago may still be on the way here (the registration is an event).
+    await awaitProjection(async () => (await this.deps.repository.findByIds([userId]))[0] ?? null);
     const updated = await this.deps.dataSource.transaction(async (tx) => {
       await this.deps.repository.lockRoleChanges(tx);
       const current = await this.deps.repository.findForUpdate(tx, userId);
