@@ -1,5 +1,5 @@
 // docker-compose.yml cannot be run here, so its shape is checked: every subgraph of supergraph.yaml
-// runs with its port, a readiness check and the infrastructure it needs; the gateway, Postgres, NATS
+// and every worker runs with its port, a readiness check and the infrastructure it needs; the gateway, Postgres, NATS
 // with JetStream and a mail catcher are there; the image is built from a pinned Node 20.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -40,6 +40,20 @@ describe('docker-compose.yml', () => {
       nats: { condition: 'service_healthy' },
       keys: { condition: 'service_completed_successfully' },
     });
+  });
+
+  const workers = planServices().filter((s) => s.kind === 'worker');
+  it.each(workers.map((w) => [w.name, w] as const))('runs the %s worker, checked on /ready, after its infrastructure', (name, worker) => {
+    const service = services[name];
+    expect(service).toBeDefined();
+    expect(text(service.command)).toContain(worker.main);
+    expect(service.environment?.PORT).toBe(String(worker.port));
+    expect(text(service.healthcheck?.test)).toContain(`${worker.port}/ready`);
+    expect(service.depends_on).toMatchObject({ postgres: { condition: 'service_healthy' }, nats: { condition: 'service_healthy' } });
+  });
+
+  it('sends the email worker\'s mail to the mail catcher', () => {
+    expect(services.email?.environment?.SMTP_URL).toBe('smtp://mailpit:1025');
   });
 
   it('runs the gateway on 4000, routed to the subgraphs by service name', () => {
