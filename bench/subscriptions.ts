@@ -6,7 +6,8 @@
 //     changes the status to the client's receipt),
 //   - deliveries per second during a burst of changes,
 //   - gateway CPU milliseconds per 1,000 deliveries (utime + stime from /proc),
-//   - gateway memory per idle subscribed connection (what the second half of the connections adds to RSS).
+//   - gateway memory per idle subscribed connection: what the second half of the connections adds, to
+//     RSS and to the live JavaScript heap after a full collection (through the inspector protocol).
 //   npm run bench:subscriptions   (BENCH_SUBSCRIBERS=1000,5000 BENCH_STEADY_EVENTS=20 BENCH_INTERVAL_MS=200 BENCH_BURST_EVENTS=50)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -36,11 +37,56 @@ function processStats(pid: number): { cpuMs: number; rssBytes: number } {
   return { cpuMs, rssBytes: Number(rss) * 1024 };
 }
 
-async function startGatewayProcess(platform: Platform): Promise<{ child: ChildProcess; url: string }> {
+/**
+ * The gateway's live JavaScript heap after a full garbage collection, read through the inspector
+ * protocol: RSS alone also counts garbage not yet collected and memory V8 keeps for later.
+ */
+class HeapProbe {
+  private constructor(private readonly url: string) {}
+
+  static async connect(child: ChildProcess): Promise<HeapProbe> {
+    const url = await new Promise<string>((resolve, reject) => {
+      let seen = '';
+      child.stderr!.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        const match = /Debugger listening on (ws:\/\/\S+)/.exec(seen);
+        if (match) resolve(match[1]);
+      });
+      child.once('exit', () => reject(new Error(`the gateway exited: ${seen}`)));
+    });
+    return new HeapProbe(url);
+  }
+
+  /** Connects only for the measurement: an attached inspector session would slow the gateway down. */
+  async liveHeapBytes(): Promise<number> {
+    const socket = new WebSocket(this.url);
+    await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });
+    let next = 1;
+    const call = (method: string) => new Promise<Record<string, number>>((resolve) => {
+      const id = next++;
+      const onMessage = (data: WebSocket.RawData) => {
+        const message = JSON.parse(data.toString());
+        if (message.id !== id) return;
+        socket.off('message', onMessage);
+        resolve(message.result);
+      };
+      socket.on('message', onMessage);
+      socket.send(JSON.stringify({ id, method }));
+    });
+    try {
+      await call('HeapProfiler.collectGarbage');
+      return (await call('Runtime.getHeapUsage')).usedSize;
+    } finally {
+      socket.close();
+    }
+  }
+}
+
+async function startGatewayProcess(platform: Platform): Promise<{ child: ChildProcess; url: string; heap: HeapProbe }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], {
+  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', '--import', 'tsx', 'gateway/src/main.ts'], {
     cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'inherit', 'pipe'],
     env: {
       PATH: process.env.PATH, NODE_ENV: 'production', LOG_LEVEL: 'warn', HOST: '127.0.0.1', GATEWAY_PORT: String(port),
       NATS_URL: platform.nats.url, NATS_PREFIX: platform.nats.prefix, INTERNAL_JWT_PRIVATE_KEY: platform.internalKeys.privateKey,
@@ -49,8 +95,9 @@ async function startGatewayProcess(platform: Platform): Promise<{ child: ChildPr
     },
   });
   const url = `http://127.0.0.1:${port}`;
+  const heap = await HeapProbe.connect(child);
   for (let i = 0; i < 200; i++) {
-    if (await fetch(`${url}/ready`).then((r) => r.ok, () => false)) return { child, url };
+    if (await fetch(`${url}/ready`).then((r) => r.ok, () => false)) return { child, url, heap };
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('the gateway did not start');
@@ -80,6 +127,7 @@ interface Result {
   /** Burst phase: `burst` changes at once. */
   burst: number; deliveries: number; perSecond: number; cpuPer1000: number;
   kibPerConnection: number;
+  heapKibPerConnection: number;
 }
 
 interface Buyer { token: string; orderId: string; }
@@ -105,7 +153,7 @@ async function push(gql: string, buyers: Buyer[], received: Map<string, number[]
   return { latencies, start, end };
 }
 
-async function scenario(platform: Platform, gateway: { child: ChildProcess; url: string }, productId: string, subscribers: number, options: { steady: number; intervalMs: number; burst: number }): Promise<Result> {
+async function scenario(platform: Platform, gateway: { child: ChildProcess; url: string; heap: HeapProbe }, productId: string, subscribers: number, options: { steady: number; intervalMs: number; burst: number }): Promise<Result> {
   const gql = gateway.url + '/graphql';
   const customers = Math.floor(subscribers / 2);
   const staff = subscribers - customers;
@@ -146,12 +194,14 @@ async function scenario(platform: Platform, gateway: { child: ChildProcess; url:
       await new Promise((r) => setTimeout(r, 200));
     }
     await new Promise((r) => setTimeout(r, 3000));
-    return processStats(gateway.child.pid!).rssBytes;
+    const heap = await gateway.heap.liveHeapBytes();
+    return { heap, rss: processStats(gateway.child.pid!).rssBytes };
   };
   // Memory: what the second half of the connections adds, so that warm-up costs do not count.
   const firstHalf = await subscribeHalf(0);
   const secondHalf = await subscribeHalf(1);
-  const kibPerConnection = (secondHalf - firstHalf) / (clients.length / 2) / 1024;
+  const kibPerConnection = (secondHalf.rss - firstHalf.rss) / (clients.length / 2) / 1024;
+  const heapKibPerConnection = (secondHalf.heap - firstHalf.heap) / (clients.length / 2) / 1024;
 
   // Latency under a steady stream of status changes.
   const steady = await push(gql, buyers.slice(0, options.steady), received, staff + 1, options.intervalMs);
@@ -170,6 +220,7 @@ async function scenario(platform: Platform, gateway: { child: ChildProcess; url:
     perSecond: burst.latencies.length / ((burst.end - burst.start) / 1000),
     cpuPer1000: ((cpuAfter - cpuBefore) / burst.latencies.length) * 1000,
     kibPerConnection,
+    heapKibPerConnection,
   };
 }
 
@@ -178,7 +229,7 @@ async function main(): Promise<void> {
   const options = { steady: Number(process.env.BENCH_STEADY_EVENTS ?? 20), intervalMs: Number(process.env.BENCH_INTERVAL_MS ?? 200), burst: Number(process.env.BENCH_BURST_EVENTS ?? 50) };
   process.env.TEST_LOG_LEVEL ??= 'warn';
   const platform = await startPlatform();
-  let gateway: { child: ChildProcess; url: string } | undefined;
+  let gateway: { child: ChildProcess; url: string; heap: HeapProbe } | undefined;
   try {
     gateway = await startGatewayProcess(platform);
     const admin = (await postGraphQL<{ login: { accessToken: string } }>(`${gateway.url}/graphql`, ops.login, ADMIN)).data!.login.accessToken;
@@ -189,11 +240,11 @@ async function main(): Promise<void> {
       results.push(result);
       console.error(`${n} subscribers done`);
     }
-    const row = (r: Result) => `| ${r.subscribers} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.burst} → ${r.deliveries} | ${Math.round(r.perSecond)} | ${r.cpuPer1000.toFixed(1)} | ${r.kibPerConnection.toFixed(1)} |`;
+    const row = (r: Result) => `| ${r.subscribers} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.burst} → ${r.deliveries} | ${Math.round(r.perSecond)} | ${r.cpuPer1000.toFixed(1)} | ${r.kibPerConnection.toFixed(1)} | ${r.heapKibPerConnection.toFixed(1)} |`;
     console.log(`steady: ${options.steady} status changes, one every ${options.intervalMs} ms; burst: ${options.burst} at once. Half the subscribers are staff following every order, half customers following their own.`);
     console.log([
-      '| subscribers | latency p50 (ms) | latency p99 (ms) | burst: changes → deliveries | deliveries/s | gateway CPU ms per 1,000 deliveries | KiB per idle connection |',
-      '|---:|---:|---:|---:|---:|---:|---:|',
+      '| subscribers | latency p50 (ms) | latency p99 (ms) | burst: changes → deliveries | deliveries/s | gateway CPU ms per 1,000 deliveries | RSS KiB per idle connection | live heap KiB per idle connection |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...results.map(row),
     ].join('\n'));
   } finally {

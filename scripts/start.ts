@@ -386,6 +386,9 @@ async function main(): Promise<void> {
       `  GraphQL API  http://127.0.0.1:${gateway[0].port}/graphql${development ? '  (open it in a browser for Apollo Sandbox)' : ''}`,
       ...subgraphs.map((s) => `  subgraph     ${s.name.padEnd(8)} ${s.url}`),
       ...workers.map((s) => `  worker       ${s.name.padEnd(8)} http://127.0.0.1:${s.port}/health`),
+      ...(workers.some((s) => s.name === 'email') && !process.env.SMTP_URL
+        ? [`  mails        http://127.0.0.1:${workers.find((s) => s.name === 'email')!.port}/mails  (no SMTP_URL: sent mails are kept here; npm run mails -w @desk/email-worker)`]
+        : []),
       `  Postgres     ${redact(postgres.url)}  (${postgres.description})`,
       `  NATS         ${nats.url}  (${nats.description}), prefix ${gatewayEnv.NATS_PREFIX}`,
       ...(admin.email ? [`  admin        ${admin.email} / ${admin.password ?? '(ADMIN_PASSWORD is not set)'}`] : []),
