@@ -1,5 +1,6 @@
 // Storage of orders, their lines and status history in Postgres (schema `orders`). Everything it
 // returns is a plain record; write methods take the caller's transaction.
+import { Where, newestFirstPage } from '@desk/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { OrderItemRecord, OrderRecord, OrderStatus, StatusChangeRecord } from './domain/order';
 
@@ -64,23 +65,12 @@ export class OrderRepository {
 
   /** Newest first, the id breaking ties; `limit + 1` rows when there are more. */
   async page(query: OrderPageQuery): Promise<{ rows: OrderRecord[]; totalCount: number }> {
-    const clauses: string[] = ['true'];
-    const params: unknown[] = [];
-    if (query.customerId) { params.push(query.customerId); clauses.push(`customer_id = $${params.length}`); }
-    if (query.statuses) { params.push(query.statuses); clauses.push(`status = ANY($${params.length})`); }
-    const where = clauses.join(' AND ');
-    const pageParams = [...params];
-    let pageWhere = where;
-    if (query.after) {
-      pageParams.push(query.after.createdAt.toISOString(), query.after.id);
-      pageWhere += ` AND (created_at, id) < (CAST($${pageParams.length - 1} AS timestamptz), CAST($${pageParams.length} AS uuid))`;
-    }
-    pageParams.push(query.limit + 1);
-    const [rows, count] = await Promise.all([
-      this.dataSource.query(`SELECT ${ORDER_COLUMNS} FROM orders WHERE ${pageWhere} ORDER BY created_at DESC, id DESC LIMIT $${pageParams.length}`, pageParams),
-      this.dataSource.query(`SELECT count(*)::int AS n FROM orders WHERE ${where}`, params),
-    ]);
-    return { rows: (rows as OrderRow[]).map(toOrder), totalCount: count[0].n };
+    const where = new Where();
+    if (query.customerId) where.add((p) => `customer_id = ${p}`, query.customerId);
+    if (query.statuses) where.add((p) => `status = ANY(${p})`, query.statuses);
+    const after = query.after ? { at: query.after.createdAt, id: query.after.id } : null;
+    const { rows, totalCount } = await newestFirstPage<OrderRow>(this.dataSource, 'orders', ORDER_COLUMNS, 'created_at', where, query.limit, after);
+    return { rows: rows.map(toOrder), totalCount };
   }
 
   async insert(manager: EntityManager, order: OrderRecord, items: OrderItemRecord[]): Promise<void> {

@@ -1,7 +1,7 @@
 // Storage of tickets, their comments and status history, and the order and user projections, in
 // Postgres (schema `tickets`). Everything it returns is a plain record; write methods take the
 // caller's transaction.
-import type { Role } from '@desk/shared';
+import { Where, newestFirstPage, type Role } from '@desk/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CommentRecord, StatusChangeRecord, TicketPriority, TicketRecord, TicketStatus } from './domain/ticket';
 
@@ -80,28 +80,16 @@ export class TicketRepository {
 
   /** Newest first, the id breaking ties; `limit + 1` rows when there are more, and the count of all that match. */
   async page(query: TicketPageQuery): Promise<{ rows: TicketRecord[]; totalCount: number }> {
-    const clauses: string[] = ['true'];
-    const params: unknown[] = [];
-    const add = (clause: (n: number) => string, value: unknown) => { params.push(value); clauses.push(clause(params.length)); };
-    if (query.visibleTo) add((n) => `requester_id = $${n}`, query.visibleTo);
-    if (query.requesterId) add((n) => `requester_id = $${n}`, query.requesterId);
-    if (query.assigneeId) add((n) => `assignee_id = $${n}`, query.assigneeId);
-    if (query.orderId) add((n) => `order_id = $${n}`, query.orderId);
-    if (query.statuses) add((n) => `status = ANY($${n})`, query.statuses);
-    if (query.priorities) add((n) => `priority = ANY($${n})`, query.priorities);
-    const where = clauses.join(' AND ');
-    const pageParams = [...params];
-    let pageWhere = where;
-    if (query.after) {
-      pageParams.push(query.after.createdAt.toISOString(), query.after.id);
-      pageWhere += ` AND (created_at, id) < (CAST($${pageParams.length - 1} AS timestamptz), CAST($${pageParams.length} AS uuid))`;
-    }
-    pageParams.push(query.limit + 1);
-    const [rows, count] = await Promise.all([
-      this.dataSource.query(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE ${pageWhere} ORDER BY created_at DESC, id DESC LIMIT $${pageParams.length}`, pageParams),
-      this.dataSource.query(`SELECT count(*)::int AS n FROM tickets WHERE ${where}`, params),
-    ]);
-    return { rows: (rows as TicketRow[]).map(toTicket), totalCount: count[0].n };
+    const where = new Where();
+    if (query.visibleTo) where.add((p) => `requester_id = ${p}`, query.visibleTo);
+    if (query.requesterId) where.add((p) => `requester_id = ${p}`, query.requesterId);
+    if (query.assigneeId) where.add((p) => `assignee_id = ${p}`, query.assigneeId);
+    if (query.orderId) where.add((p) => `order_id = ${p}`, query.orderId);
+    if (query.statuses) where.add((p) => `status = ANY(${p})`, query.statuses);
+    if (query.priorities) where.add((p) => `priority = ANY(${p})`, query.priorities);
+    const after = query.after ? { at: query.after.createdAt, id: query.after.id } : null;
+    const { rows, totalCount } = await newestFirstPage<TicketRow>(this.dataSource, 'tickets', TICKET_COLUMNS, 'created_at', where, query.limit, after);
+    return { rows: rows.map(toTicket), totalCount };
   }
 
   async insert(manager: EntityManager, ticket: TicketRecord): Promise<void> {

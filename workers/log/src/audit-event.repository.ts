@@ -1,8 +1,9 @@
 // Storage of the audit trail (every domain event, payload redacted) in Postgres (schema `logs`):
 // batch inserts that absorb redeliveries, filtered newest-first pages, and the retention sweep.
+import { Where, newestFirstPage } from '@desk/shared';
 import type { DataSource } from 'typeorm';
 import type { AuditEventQuery, AuditEventRecord, PageAfter } from './domain/log';
-import { Where, deleteOlderThan, keysetPage, likePrefix, valuesList } from './sql';
+import { deleteOlderThan, likePrefix, valuesList } from './sql';
 
 const COLUMNS = 'id, type, version, occurred_at, actor_id, correlation_id, causation_id, payload';
 const CASTS = ['::uuid', '', '::int', '::timestamptz', '', '', '', '::jsonb'];
@@ -51,7 +52,7 @@ export class AuditEventRepository {
     if (query.correlationId) where.add((p) => `correlation_id = ${p}`, query.correlationId);
     if (query.from) where.add((p) => `occurred_at >= ${p}`, query.from.toISOString());
     if (query.to) where.add((p) => `occurred_at < ${p}`, query.to.toISOString());
-    const { rows, totalCount } = await keysetPage<AuditEventRow>(this.dataSource, 'audit_events', COLUMNS, 'occurred_at', where, limit, after);
+    const { rows, totalCount } = await newestFirstPage<AuditEventRow>(this.dataSource, 'audit_events', COLUMNS, 'occurred_at', where, limit, after);
     return { rows: rows.map(toRecord), totalCount };
   }
 

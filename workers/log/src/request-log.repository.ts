@@ -1,8 +1,9 @@
 // Storage of gateway request logs in Postgres (schema `logs`): batch inserts that absorb
 // redeliveries, filtered newest-first pages, and the retention sweep.
+import { Where, newestFirstPage } from '@desk/shared';
 import type { DataSource } from 'typeorm';
 import type { PageAfter, RequestLogQuery, RequestLogRecord } from './domain/log';
-import { Where, deleteOlderThan, keysetPage, valuesList } from './sql';
+import { deleteOlderThan, valuesList } from './sql';
 
 const COLUMNS = 'id, operation_name, operation_type, duration_ms, outcome, error_codes, user_id, client_name, client_version, correlation_id, at';
 const CASTS = ['::uuid', '', '', '::float8', '', '::text[]', '', '', '', '', '::timestamptz'];
@@ -53,7 +54,7 @@ export class RequestLogRepository {
     if (query.correlationId) where.add((p) => `correlation_id = ${p}`, query.correlationId);
     if (query.from) where.add((p) => `at >= ${p}`, query.from.toISOString());
     if (query.to) where.add((p) => `at < ${p}`, query.to.toISOString());
-    const { rows, totalCount } = await keysetPage<RequestLogRow>(this.dataSource, 'request_logs', COLUMNS, 'at', where, limit, after);
+    const { rows, totalCount } = await newestFirstPage<RequestLogRow>(this.dataSource, 'request_logs', COLUMNS, 'at', where, limit, after);
     return { rows: rows.map(toRecord), totalCount };
   }
 

@@ -1,7 +1,6 @@
-// SQL building blocks the two log repositories share: multi-row VALUES lists, filters with numbered
-// parameters, and the newest-first keyset page.
+// SQL building blocks the two log repositories share: multi-row VALUES lists, LIKE prefixes and the
+// retention sweep (filters and pages come from @desk/shared).
 import type { DataSource } from 'typeorm';
-import type { PageAfter } from './domain/log';
 
 /** `($1, $2), ($3, $4)` for rows of `width` values, with optional casts per column. */
 export function valuesList(rows: number, casts: readonly string[]): string {
@@ -13,43 +12,8 @@ export function valuesList(rows: number, casts: readonly string[]): string {
   return groups.join(', ');
 }
 
-/** Collects WHERE clauses and their parameters. */
-export class Where {
-  readonly clauses: string[] = ['true'];
-  readonly params: unknown[] = [];
-
-  add(clause: (param: string) => string, value: unknown): this {
-    this.params.push(value);
-    this.clauses.push(clause(`$${this.params.length}`));
-    return this;
-  }
-
-  get sql(): string { return this.clauses.join(' AND '); }
-}
-
 /** Escapes LIKE's wildcards so a user's text matches only itself. */
 export const likePrefix = (text: string): string => `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
-/**
- * One page newest first, by (`timeColumn`, id) descending, `limit + 1` rows when there are more,
- * and the total under the same filter.
- */
-export async function keysetPage<R>(
-  dataSource: DataSource, table: string, columns: string, timeColumn: string, where: Where, limit: number, after: PageAfter | null,
-): Promise<{ rows: R[]; totalCount: number }> {
-  const params = [...where.params];
-  let pageWhere = where.sql;
-  if (after) {
-    params.push(after.at.toISOString(), after.id);
-    pageWhere += ` AND (${timeColumn}, id) < (CAST($${params.length - 1} AS timestamptz), CAST($${params.length} AS uuid))`;
-  }
-  params.push(limit + 1);
-  const [rows, count] = await Promise.all([
-    dataSource.query(`SELECT ${columns} FROM ${table} WHERE ${pageWhere} ORDER BY ${timeColumn} DESC, id DESC LIMIT $${params.length}`, params) as Promise<R[]>,
-    dataSource.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where.sql}`, where.params) as Promise<{ n: number }[]>,
-  ]);
-  return { rows, totalCount: count[0].n };
-}
 
 /**
  * Deletes rows older than `before` in chunks, so a large first sweep does not hold one long
