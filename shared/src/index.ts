@@ -11,6 +11,7 @@ export * from './db/keyset-page';
 export * from './events/define-event';
 export * from './events/consumer';
 export * from './events/projection';
+export * from './events/redaction';
 export * from './events/auth.events';
 export * from './events/user.events';
 export * from './events/order.events';

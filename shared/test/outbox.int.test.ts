@@ -1,13 +1,14 @@
 // The outbox and its relay against the real Postgres and NATS: what commits is published once, what
 // rolls back never is, and a consumer handles each event once even when it is delivered again.
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { DataSource } from 'typeorm';
 import { createLogger } from '../src/logger';
 import { openDataSource } from '../src/db/data-source';
 import { appendEvent, handleOnce, OutboxTables1732000000000 } from '../src/outbox/outbox';
 import { OutboxRelay } from '../src/outbox/outbox-relay';
 import { on, startConsumer } from '../src/events/consumer';
-import { PasswordChanged } from '../src/events/auth.events';
+import { PasswordChanged, PasswordResetRequested } from '../src/events/auth.events';
+import { REDACTED } from '../src/events/redaction';
 import { createEnvelope } from '../src/events/define-event';
 import { subjects } from '../src/nats';
 import { createTestDatabase, createTestNats, eventually, type TestDatabase, type TestNats } from '../src/testing';
@@ -86,9 +87,42 @@ describe('when a consumer handles events', () => {
       const dead = await dlq.next({ expires: 5000 });
       expect(dead?.json<{ payload: { userId: string } }>().payload.userId).toBe(poison);
       expect(failures).toBe(3);
+      await dead?.ack();
       await eventually(async () => (await dataSource.query('SELECT count(*)::int AS n FROM handled WHERE event_id = $1', [good.id]))[0].n === 1);
       await new Promise((r) => setTimeout(r, 200));
       expect((await dataSource.query('SELECT count(*)::int AS n FROM handled WHERE event_id = $1', [good.id]))[0].n).toBe(1);
+    } finally {
+      await consumer.stop();
+    }
+  });
+});
+
+describe('when an event that carries a secret fails for good', () => {
+  test('then the dead-letter copy keeps everything but the secret', async () => {
+    const js = jetstream(nats.nc);
+    const consumer = await startConsumer(nats.nc, nats.prefix, {
+      durable: 'secret-test',
+      filterSubject: subjects(nats.prefix).event(PasswordResetRequested.type),
+      backoffMs: [20],
+      handlers: [on(PasswordResetRequested, async () => { throw new Error('the mail server is gone'); })],
+    }, log);
+    try {
+      const reset = createEnvelope(PasswordResetRequested, {
+        userId: userId(), email: 'someone@example.com', resetToken: 'x'.repeat(43), expiresAt: new Date().toISOString(),
+      }, { correlationId: 'c5' });
+      await js.publish(subjects(nats.prefix).event(PasswordResetRequested.type), JSON.stringify(reset));
+      const jsm = await jetstreamManager(nats.nc);
+      const deadLetters = subjects(nats.prefix).streams.deadLetters;
+      const dead = await eventually(async () => {
+        const info = await jsm.streams.info(deadLetters);
+        for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+          const message = await jsm.streams.getMessage(deadLetters, { seq }).catch(() => null);
+          if (message?.subject === subjects(nats.prefix).deadLetter('secret-test')) return message.json<{ id: string; payload: Record<string, unknown> }>();
+        }
+        return undefined;
+      }, 10_000, 'the dead letter');
+      expect(dead.id).toBe(reset.id);
+      expect(dead.payload).toEqual({ ...reset.payload, resetToken: REDACTED });
     } finally {
       await consumer.stop();
     }

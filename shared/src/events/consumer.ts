@@ -5,6 +5,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMes
 import type { Logger } from '../logger';
 import { subjects, type NatsConnection } from '../nats';
 import { envelopeSchema, parseEnvelope, type EventDefinition, type EventEnvelope, type PayloadOf } from './define-event';
+import { redact } from './redaction';
 
 export interface EventHandler<D extends EventDefinition = EventDefinition> {
   definition: D;
@@ -74,7 +75,9 @@ export async function startConsumer(nc: NatsConnection, prefix: string, options:
     } catch (error) {
       if (msg.info.deliveryCount >= maxDeliver || !handler) {
         child.error({ err: error, alert: 'dead-letter' }, 'event handling failed for good; sent to the dead-letter subject');
-        await js.publish(s.deadLetter(options.durable), msg.data, { msgID: `${options.durable}:${msg.seq}` }).catch((e) => child.error({ err: e }, 'dead-letter publish failed'));
+        // Kept for people to look at and replay: without the secrets some events carry (a reset token).
+        const kept = raw === undefined ? msg.data : JSON.stringify(redact(raw));
+        await js.publish(s.deadLetter(options.durable), kept, { msgID: `${options.durable}:${msg.seq}` }).catch((e) => child.error({ err: e }, 'dead-letter publish failed'));
         msg.term('dead-lettered');
       } else {
         child.warn({ err: error }, 'event handling failed; will retry');

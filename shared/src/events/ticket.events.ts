@@ -27,6 +27,8 @@ export const TicketStatusChanged = defineEvent({
     id: z.string().uuid(),
     requesterId: z.string().uuid(),
     assigneeId: z.string().uuid().nullable(),
+    /** So that whoever tells the requester can name the ticket. */
+    subject: z.string(),
     from: TicketStatus,
     to: TicketStatus,
     changedAt: z.string().datetime({ offset: true }),

@@ -244,7 +244,7 @@ export class TicketService {
     await this.deps.repository.recordChange(tx, { ticketId: ticket.id, from: ticket.status, to, actorId: this.viewer.userId, at });
     await appendEvent(tx, TicketStatusChanged, {
       __typename: 'Ticket', id: ticket.id, requesterId: ticket.requesterId, assigneeId: ticket.assigneeId,
-      from: ticket.status, to, changedAt: at.toISOString(),
+      subject: ticket.subject, from: ticket.status, to, changedAt: at.toISOString(),
     }, this.cause());
     return { ...ticket, status: to, updatedAt: at };
   }

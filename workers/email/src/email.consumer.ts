@@ -70,7 +70,7 @@ export function startEmailConsumer(nc: NatsConnection, prefix: string, deps: Con
       }),
       on(TicketStatusChanged, async (event, child) => {
         const p = event.payload;
-        await ledger.deliverOnce(event.id, 'ticket-status-changed', toUser(p.requesterId, 'ticket-status-changed', (name) => ({ name, ticketId: p.id, from: p.from, to: p.to })), child);
+        await ledger.deliverOnce(event.id, 'ticket-status-changed', toUser(p.requesterId, 'ticket-status-changed', (name) => ({ name, ticketId: p.id, subject: p.subject, from: p.from, to: p.to })), child);
       }),
       on(TicketCommented, async (event, child) => {
         const p = event.payload;

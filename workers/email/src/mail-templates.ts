@@ -12,7 +12,7 @@ export interface MailData {
   'welcome': { name: string };
   'password-reset': { name: string; resetUrl: string; expiresAt: string };
   'ticket-opened': { name: string; ticketId: string; subject: string; priority: string };
-  'ticket-status-changed': { name: string; ticketId: string; from: string; to: string };
+  'ticket-status-changed': { name: string; ticketId: string; subject: string; from: string; to: string };
   'ticket-answered': { name: string; ticketId: string };
   'order-placed': { name: string; orderId: string; items: { name: string; quantity: number; unitPriceCents: number }[]; total: Money };
   'order-status-changed': { name: string; orderId: string; from: string; to: string; total: Money; refundDue: boolean };
@@ -84,8 +84,8 @@ const templates: Templates = {
     'pt-BR': (d) => ({ subject: `Chamado ${shortId(d.ticketId)} recebido: ${d.subject}`, paragraphs: [`Recebemos seu chamado "${d.subject}" (prioridade ${label(priority['pt-BR'], d.priority)}). Um atendente responderá em breve.`] }),
   },
   'ticket-status-changed': {
-    'en': (d) => ({ subject: `Ticket ${shortId(d.ticketId)} is now ${label(ticketStatus.en, d.to)}`, paragraphs: [`Your ticket ${shortId(d.ticketId)} went from ${label(ticketStatus.en, d.from)} to ${label(ticketStatus.en, d.to)}.`] }),
-    'pt-BR': (d) => ({ subject: `Chamado ${shortId(d.ticketId)} agora está ${label(ticketStatus['pt-BR'], d.to)}`, paragraphs: [`Seu chamado ${shortId(d.ticketId)} passou de ${label(ticketStatus['pt-BR'], d.from)} para ${label(ticketStatus['pt-BR'], d.to)}.`] }),
+    'en': (d) => ({ subject: `Ticket ${shortId(d.ticketId)} is now ${label(ticketStatus.en, d.to)}: ${d.subject}`, paragraphs: [`Your ticket "${d.subject}" (${shortId(d.ticketId)}) went from ${label(ticketStatus.en, d.from)} to ${label(ticketStatus.en, d.to)}.`] }),
+    'pt-BR': (d) => ({ subject: `Chamado ${shortId(d.ticketId)} agora está ${label(ticketStatus['pt-BR'], d.to)}: ${d.subject}`, paragraphs: [`Seu chamado "${d.subject}" (${shortId(d.ticketId)}) passou de ${label(ticketStatus['pt-BR'], d.from)} para ${label(ticketStatus['pt-BR'], d.to)}.`] }),
   },
   'ticket-answered': {
     'en': (d) => ({ subject: `New answer on ticket ${shortId(d.ticketId)}`, paragraphs: [`An agent answered your ticket ${shortId(d.ticketId)}. Sign in to read the answer and reply.`] }),

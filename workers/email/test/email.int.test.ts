@@ -89,7 +89,7 @@ describe('when something happens to a customer\'s tickets, orders and payments',
     const payment = { paymentId, orderId, customerId: user.userId, amountCents: 4_990, currency: 'BRL', provider: 'SANDBOX' as const };
     const events = [
       [await h.publish(TicketOpened, { ticketId, requesterId: user.userId, subject: 'Chá <frio>', priority: 'HIGH', orderId: null, openedAt: now }), 'ticket-opened', ['Chá <frio>', 'alta']],
-      [await h.publish(TicketStatusChanged, { __typename: 'Ticket', id: ticketId, requesterId: user.userId, assigneeId: null, from: 'OPEN', to: 'RESOLVED', changedAt: now }), 'ticket-status-changed', ['resolvido']],
+      [await h.publish(TicketStatusChanged, { __typename: 'Ticket', id: ticketId, requesterId: user.userId, assigneeId: null, subject: 'Caneca trincada', from: 'OPEN', to: 'RESOLVED', changedAt: now }), 'ticket-status-changed', ['resolvido', 'Caneca trincada']],
       [await h.publish(TicketCommented, { ticketId, commentId: randomUUID(), requesterId: user.userId, authorId: randomUUID(), byStaff: true }), 'ticket-answered', ['respondeu']],
       [await h.publish(OrderPlaced, { orderId, customerId: user.userId, totalCents: 4_990, currency: 'BRL', items: [{ productId: randomUUID(), name: 'Chá verde', quantity: 2, unitPriceCents: 2_495 }], placedAt: now }), 'order-placed', ['R$\u00a049,90', 'Chá verde']],
       [await h.publish(PaymentSucceeded, { ...payment, settledAt: now }), 'payment-receipt', ['Recibo', 'R$\u00a049,90']],

@@ -2,11 +2,10 @@
 // audit trail). Each message is validated against its contract; event payloads are redacted here,
 // before anything is written.
 import type { JsMsg } from '@nats-io/jetstream';
-import { envelopeSchema, requestLogSchema, subjects, type Logger, type NatsConnection } from '@desk/shared';
+import { envelopeSchema, redact, requestLogSchema, subjects, type Logger, type NatsConnection } from '@desk/shared';
 import type { AuditEventRepository } from './audit-event.repository';
 import { startBatchConsumer, type RunningBatchConsumer } from './batch-consumer';
 import type { AuditEventRecord, RequestLogRecord } from './domain/log';
-import { redact } from './domain/redaction';
 import type { RequestLogRepository } from './request-log.repository';
 
 export const REQUESTS_DURABLE = 'log-requests';

@@ -1,5 +1,5 @@
 // Redaction of event payloads before they are stored: sensitive keys anywhere, nothing else touched.
-import { REDACTED, redact } from '../src/domain/redaction';
+import { REDACTED, redact } from '../src/events/redaction';
 
 describe('when a payload carries sensitive keys', () => {
   test('then each is replaced at any depth, in objects and arrays, and the rest is kept as it was', () => {

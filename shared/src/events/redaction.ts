@@ -1,5 +1,6 @@
-// Secrets some events carry (a password-reset token) must never reach the audit trail: every key of
-// this list is replaced wherever it appears in a payload, however deeply nested.
+// Secrets some events carry (a password-reset token, for the email worker) must never be kept anywhere
+// else: not in the audit trail, not in the dead-letter stream. Every key of this list is replaced
+// wherever it appears in a payload, however deeply nested.
 export const REDACTED = '[redacted]';
 
 export const SENSITIVE_KEYS: ReadonlySet<string> = new Set(['resetToken', 'password', 'token']);
