@@ -391,7 +391,7 @@ async function main(): Promise<void> {
         : []),
       `  Postgres     ${redact(postgres.url)}  (${postgres.description})`,
       `  NATS         ${nats.url}  (${nats.description}), prefix ${gatewayEnv.NATS_PREFIX}`,
-      ...(admin.email ? [`  admin        ${admin.email} / ${admin.password ?? '(ADMIN_PASSWORD is not set)'}`] : []),
+      ...(admin.email ? [`  admin        ${admin.email} / ${admin.password ?? '(ADMIN_PASSWORD is not set)'}  (set when the database had no admin yet)`] : []),
       ...(infra.sandboxWebhookSecret ? ['  payments     SANDBOX provider; settle one with: npm run sandbox:settle -- <paymentId>'] : []),
       'Press Ctrl-C to stop.',
       '',
