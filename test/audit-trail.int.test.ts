@@ -1,5 +1,7 @@
 // The log worker through the gateway: every request and every domain event, tied together by the
 // request's correlation id, readable by admins only.
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { eventually } from '@desk/shared/src/testing';
 import { ADMIN, ops, registerCustomer, startPlatform, type Platform } from './support/platform';
 
@@ -43,5 +45,26 @@ describe('when a customer does something', () => {
     expect(asCustomer.data).toBeNull();
     const anonymous = await platform.gql(TRAIL, { c: 'anything-at-all' });
     expect(['FORBIDDEN', 'UNAUTHENTICATED']).toContain(anonymous.errors?.[0]?.extensions?.code);
+  });
+});
+
+describe('when a customer subscribes', () => {
+  test('then the subscription is in the request logs like any other operation', async () => {
+    const customer = await registerCustomer(platform);
+    const client = createClient({
+      url: platform.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${customer.accessToken}` },
+    });
+    try {
+      client.subscribe({ query: 'subscription Follow { orderStatusChanged { id } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+      const logs = await eventually(async () => {
+        const result = await platform.gql('query($u: ID!) { requestLogs(filter: { userId: $u, operationName: "Follow" }) { edges { node { operationType outcome userId } } } }', { u: customer.id }, { token: adminToken });
+        const edges = result.data?.requestLogs.edges;
+        return edges?.length ? edges : undefined;
+      }, 10_000, 'the subscription\'s request log');
+      expect(logs[0].node).toEqual({ operationType: 'SUBSCRIPTION', outcome: 'SUCCESS', userId: customer.id });
+    } finally {
+      await client.dispose();
+    }
   });
 });

@@ -170,6 +170,10 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   };
   const live = new LiveQueryService(hub, (query, variables, operationName, viewer) => execute({ query, variables, operationName }, viewer, true), {
     queueCapacity: env.SUBSCRIPTION_QUEUE_SIZE,
+    onSubscribe: ({ operationName, viewer, durationMs, errorCodes }) => requestLogs.publish({
+      id: randomUUID(), operationName, operationType: 'subscription', durationMs, outcome: errorCodes.length === 0 ? 'success' : 'error',
+      errorCodes, userId: viewer.userId, clientName: null, clientVersion: null, correlationId: viewer.correlationId, at: new Date().toISOString(),
+    }),
     validationRules: armor.validationRules ?? [],
     parseOptions: parseLimits(env),
   }, log);

@@ -37,9 +37,19 @@ export interface PreparedLive {
 /** Runs a query through the gateway as `viewer`; errors come back formatted (masked) as for clients. */
 export type LiveExecutor = (query: string, variables: Record<string, unknown>, operationName: string | null, viewer: Viewer) => Promise<FormattedExecutionResult>;
 
+/** What became of one subscribe: for the request log, like any other operation. */
+export interface SubscribeOutcome {
+  operationName: string | null;
+  viewer: Viewer;
+  durationMs: number;
+  errorCodes: string[];
+}
+
 export interface LiveQueryOptions {
   /** Results held for a subscriber who has not read them yet. */
   queueCapacity: number;
+  /** Called once per subscribe, accepted or refused. */
+  onSubscribe?(outcome: SubscribeOutcome): void;
   validationRules: readonly ValidationRule[];
   parseOptions: ParseOptions;
 }
@@ -149,6 +159,18 @@ export class LiveQueryService {
    * otherwise a stream of results, one per event they may see.
    */
   async subscribe(prepared: PreparedLive, viewer: Viewer): Promise<Mailbox | readonly GraphQLError[]> {
+    const started = performance.now();
+    const result = await this.open(prepared, viewer);
+    this.options.onSubscribe?.({
+      operationName: prepared.operationName,
+      viewer,
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      errorCodes: 'length' in result ? result.map((e) => String(e.extensions.code ?? ErrorCode.INTERNAL_SERVER_ERROR)) : [],
+    });
+    return result;
+  }
+
+  private async open(prepared: PreparedLive, viewer: Viewer): Promise<Mailbox | readonly GraphQLError[]> {
     if (!viewer.userId) return [fail('You must be signed in to subscribe', ErrorCode.UNAUTHENTICATED)];
     if (prepared.entityId !== null) {
       const refusal = await this.checkAccess(prepared, viewer);
