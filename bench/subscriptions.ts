@@ -9,25 +9,15 @@
 //   - gateway memory per idle subscribed connection: what the second half of the connections adds, to
 //     RSS and to the live JavaScript heap after a full collection (through the inspector protocol).
 //   npm run bench:subscriptions   (BENCH_SUBSCRIBERS=1000,5000 BENCH_STEADY_EVENTS=20 BENCH_INTERVAL_MS=200 BENCH_BURST_EVENTS=50)
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import { SignJWT, importJWK } from 'jose';
 import WebSocket from 'ws';
-import { ADMIN, AUDIENCE, ISSUER, ops, postGraphQL, startPlatform, type Platform } from '../test/support/platform';
+import { ADMIN, AUDIENCE, ISSUER, ops, postGraphQL, spawnGateway, startPlatform, type Platform } from '../test/support/platform';
 
-const ROOT = path.resolve(__dirname, '..');
 const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-const freePort = () => new Promise<number>((resolve) => {
-  const server = net.createServer().listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as net.AddressInfo;
-    server.close(() => resolve(port));
-  });
-});
 
 function processStats(pid: number): { cpuMs: number; rssBytes: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -83,24 +73,9 @@ class HeapProbe {
 }
 
 async function startGatewayProcess(platform: Platform): Promise<{ child: ChildProcess; url: string; heap: HeapProbe }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', '--import', 'tsx', 'gateway/src/main.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'pipe'],
-    env: {
-      PATH: process.env.PATH, NODE_ENV: 'production', LOG_LEVEL: 'warn', HOST: '127.0.0.1', GATEWAY_PORT: String(port),
-      NATS_URL: platform.nats.url, NATS_PREFIX: platform.nats.prefix, INTERNAL_JWT_PRIVATE_KEY: platform.internalKeys.privateKey,
-      AUTH_JWKS_URL: `${new URL(platform.authUrl).origin}/.well-known/jwks.json`, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE,
-      SUBGRAPH_URLS: JSON.stringify(platform.urls), WATCH_SUPERGRAPH: 'false',
-    },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const heap = await HeapProbe.connect(child);
-  for (let i = 0; i < 200; i++) {
-    if (await fetch(`${url}/ready`).then((r) => r.ok, () => false)) return { child, url, heap };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the gateway did not start');
+  // The inspector's address waits on the piped stderr until the probe reads it.
+  const { child, origin } = await spawnGateway(platform, { env: { NODE_ENV: 'production', LOG_LEVEL: 'warn' }, nodeArgs: ['--inspect=127.0.0.1:0'], stderr: 'pipe' });
+  return { child, url: origin, heap: await HeapProbe.connect(child) };
 }
 
 async function tokenFor(platform: Platform, userId: string, roles: string[]): Promise<string> {

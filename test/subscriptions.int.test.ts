@@ -7,7 +7,7 @@ import { SignJWT, importJWK } from 'jose';
 import WebSocket from 'ws';
 import { eventually } from '@desk/shared/src/testing';
 import {
-  ADMIN, AUDIENCE, ISSUER, ops, registerAgent, registerCustomer, startExtraGateway, startPlatform, type Platform,
+  ADMIN, AUDIENCE, ISSUER, ops, registerAgent, registerCustomer, spawnGateway, startPlatform, type Platform,
 } from './support/platform';
 
 let platform: Platform;
@@ -271,18 +271,20 @@ describe('when a subscription comes over HTTP', () => {
   });
 });
 
-describe('when two gateways run side by side', () => {
+describe('when two gateway processes run side by side', () => {
   test('then each delivers the event to its own clients', async () => {
-    const second = await startExtraGateway(platform, {});
+    const second = await spawnGateway(platform);
     try {
       const customer = await registerCustomer(platform);
       const orderId = await placeOrder(customer.accessToken);
       const query = 'subscription($o: ID) { orderStatusChanged(orderId: $o) { status } }';
       const one = await subscribe(connect(customer.accessToken).client, query, { o: orderId });
-      const two = await subscribe(connect(customer.accessToken, wsUrl(second.url)).client, query, { o: orderId }, second);
+      const two = listen(connect(customer.accessToken, wsUrl(second.url)).client, query, { o: orderId });
+      await eventually(async () => /^desk_gateway_subscribers 1$/m.test(await (await fetch(`${second.origin}/metrics`)).text()), 10_000, 'the other gateway\'s subscriber');
       await cancel(customer.accessToken, orderId);
       await eventually(() => one.results.length > 0 && two.results.length > 0, 5000, 'both gateways');
-      expect(one.results[0]).toEqual(two.results[0]);
+      expect(one.results[0]).toEqual({ data: { orderStatusChanged: { status: 'CANCELLED' } } });
+      expect(two.results[0]).toEqual(one.results[0]);
     } finally {
       await Promise.all(clients.splice(0).map((c) => c.dispose()));
       await second.stop();

@@ -1,6 +1,9 @@
 // Starts the real platform in this process for a test file: its own database, NATS prefix and keys,
 // every service on a free port, the gateway routed to them. `stop()` removes everything it made.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import net from 'node:net';
+import path from 'node:path';
 import { exportJWK, type JWK } from 'jose';
 import { parseEnv } from '@desk/shared';
 import { createTestDatabase, createTestNats, eventually, generateInternalKeyPair, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
@@ -136,21 +139,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   try {
     for (const name of SERVICES) await startService(name);
     const urls = Object.fromEntries(SERVICES.map((name) => [name, running.get(name)!.url])) as Record<ServiceName, string>;
-    const gateway = await startGateway(parseEnv(gatewayEnvSchema, {
-      NODE_ENV: 'test',
-      LOG_LEVEL: common.LOG_LEVEL,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      NATS_URL: nats.url,
-      NATS_PREFIX: nats.prefix,
-      INTERNAL_JWT_PRIVATE_KEY: internalKeys.privateKey,
-      AUTH_JWKS_URL: `http://127.0.0.1:${running.get('auth')!.port}/.well-known/jwks.json`,
-      JWT_ISSUER: ISSUER,
-      JWT_AUDIENCE: AUDIENCE,
-      SUBGRAPH_URLS: JSON.stringify(urls),
-      WATCH_SUPERGRAPH: 'false',
-      ...options.gatewayEnv,
-    }));
+    const gateway = await startGateway(parseEnv(gatewayEnvSchema, gatewayEnvFor({ nats, internalKeys, authUrl: urls.auth, urls }, options.gatewayEnv)));
     return {
       gatewayUrl: gateway.url,
       gateway,
@@ -179,10 +168,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   }
 }
 
-/** Starts one more gateway on the same platform (other settings, e.g. production mode). */
-export async function startExtraGateway(platform: Platform, env: Record<string, string>) {
-  const authPort = new URL(platform.authUrl).port;
-  return startGateway(parseEnv(gatewayEnvSchema, {
+/** The environment a gateway of this platform runs with (`env` adds to it or overrides it). */
+export function gatewayEnvFor(platform: Pick<Platform, 'nats' | 'internalKeys' | 'authUrl' | 'urls'>, env: Record<string, string> = {}): Record<string, string> {
+  return {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     HOST: '127.0.0.1',
@@ -190,13 +178,50 @@ export async function startExtraGateway(platform: Platform, env: Record<string, 
     NATS_URL: platform.nats.url,
     NATS_PREFIX: platform.nats.prefix,
     INTERNAL_JWT_PRIVATE_KEY: platform.internalKeys.privateKey,
-    AUTH_JWKS_URL: `http://127.0.0.1:${authPort}/.well-known/jwks.json`,
+    AUTH_JWKS_URL: `${new URL(platform.authUrl).origin}/.well-known/jwks.json`,
     JWT_ISSUER: ISSUER,
     JWT_AUDIENCE: AUDIENCE,
     SUBGRAPH_URLS: JSON.stringify(platform.urls),
     WATCH_SUPERGRAPH: 'false',
     ...env,
-  }));
+  };
+}
+
+/** Starts one more gateway on the same platform, in this process (other settings, e.g. production mode). */
+export async function startExtraGateway(platform: Platform, env: Record<string, string>) {
+  return startGateway(parseEnv(gatewayEnvSchema, gatewayEnvFor(platform, env)));
+}
+
+const freePort = () => new Promise<number>((resolve, reject) => {
+  const server = net.createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as net.AddressInfo;
+    server.close(() => resolve(port));
+  });
+});
+
+export interface GatewayProcess { child: ChildProcess; url: string; origin: string; stop(): Promise<void>; }
+
+/** Starts a gateway of this platform as a process of its own, as `npm start` runs it. */
+export async function spawnGateway(platform: Platform, options: { env?: Record<string, string>; nodeArgs?: string[]; stderr?: 'inherit' | 'pipe' } = {}): Promise<GatewayProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'gateway/src/main.ts'], {
+    cwd: path.resolve(__dirname, '..', '..'),
+    stdio: ['ignore', 'inherit', options.stderr ?? 'inherit'],
+    env: { PATH: process.env.PATH ?? '', ...gatewayEnvFor(platform, { GATEWAY_PORT: String(port), ...options.env }) },
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  const stop = () => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) break;
+    if (await fetch(`${origin}/ready`).then((r) => r.ok, () => false)) return { child, url: `${origin}/graphql`, origin, stop };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error('the gateway process did not become ready');
 }
 
 /** Builders for the operations tests repeat. */
