@@ -2,8 +2,8 @@
 // or waits `batchWaitMs`, hands the batch to `store` (one INSERT), and acks every message only after
 // that committed. A crash before the ack means redelivery, which the stores absorb by id, so nothing
 // is lost and nothing is stored twice. Malformed messages go to the dead-letter subject at once.
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
-import { subjects, type Logger, type NatsConnection } from '@desk/shared';
+import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { deadLetter, ensureDurableConsumer, type Logger, type NatsConnection } from '@desk/shared';
 
 export interface BatchConsumerOptions<T> {
   prefix: string;
@@ -30,29 +30,19 @@ const MAX_BATCHES_IN_FLIGHT = 2;
 
 export async function startBatchConsumer<T>(nc: NatsConnection, options: BatchConsumerOptions<T>, log: Logger): Promise<RunningBatchConsumer> {
   const child = log.child({ consumer: options.durable });
-  const jsm = await jetstreamManager(nc);
-  const config = {
-    durable_name: options.durable,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    filter_subject: options.filterSubject,
+  await ensureDurableConsumer(nc, options.stream, {
+    durable: options.durable,
+    filterSubject: options.filterSubject,
     // Room for the batch being written, the one being gathered, and the one the client pulls ahead.
-    max_ack_pending: options.batchSize * 4,
-    ack_wait: options.ackWaitMs * 1e6,
+    maxAckPending: options.batchSize * 4,
+    ackWaitMs: options.ackWaitMs,
     // No limit: a batch that fails because Postgres is away is retried until it comes back; a message
     // that can never be stored is dead-lettered by `decode`, not by running out of tries.
-    max_deliver: -1,
-  };
-  try {
-    await jsm.consumers.info(options.stream, options.durable);
-    await jsm.consumers.update(options.stream, options.durable, config);
-  } catch {
-    await jsm.consumers.add(options.stream, config);
-  }
+    maxDeliver: -1,
+  });
   const js = jetstream(nc);
   const consumer = await js.consumers.get(options.stream, options.durable);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: options.batchSize * 2 });
-  const deadLetter = subjects(options.prefix).deadLetter(options.durable);
 
   let buffer: { msg: JsMsg; record: T }[] = [];
   let timer: NodeJS.Timeout | null = null;
@@ -79,9 +69,7 @@ export async function startBatchConsumer<T>(nc: NatsConnection, options: BatchCo
 
   const reject = async (msg: JsMsg, error: unknown) => {
     child.error({ err: error, subject: msg.subject, seq: msg.seq, alert: 'dead-letter' }, 'malformed message; sent to the dead-letter subject');
-    await js.publish(deadLetter, msg.data, { msgID: `${options.durable}:${msg.seq}` })
-      .catch((e: unknown) => child.error({ err: e }, 'dead-letter publish failed'));
-    msg.term('malformed');
+    await deadLetter(js, options.prefix, options.durable, msg, child);
   };
 
   const loop = (async () => {
