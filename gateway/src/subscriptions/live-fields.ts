@@ -26,3 +26,6 @@ export const LIVE_FIELDS: Readonly<Record<string, LiveField>> = {
     entityId: (p) => String(p.id), ownerId: (p) => String(p.requesterId),
   },
 };
+
+/** The live field each event type feeds. */
+export const LIVE_FIELD_OF_EVENT: ReadonlyMap<string, LiveField> = new Map(Object.values(LIVE_FIELDS).map((field) => [field.event.type, field]));

@@ -11,7 +11,7 @@ import {
 } from 'graphql';
 import { ErrorCode, isStaff, type EventEnvelope, type Logger, type Viewer } from '@desk/shared';
 import type { EventHub } from './event-hub';
-import { LIVE_FIELDS, type LiveField } from './live-fields';
+import { LIVE_FIELD_OF_EVENT, LIVE_FIELDS, type LiveField } from './live-fields';
 import { Mailbox } from './mailbox';
 
 export interface LiveRequest {
@@ -235,7 +235,7 @@ export class LiveQueryService {
   private onEvent(type: string, event: EventEnvelope<Record<string, unknown>>): void {
     const byKey = this.groups.get(type);
     if (!byKey) return;
-    const field = [...byKey.values()][0]?.prepared.field;
+    const field = LIVE_FIELD_OF_EVENT.get(type);
     if (!field || !field.event.schema.safeParse(event.payload).success) return;
     const entityId = field.entityId(event.payload);
     const ownerId = field.ownerId(event.payload);
