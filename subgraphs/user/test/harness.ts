@@ -6,17 +6,17 @@ import {
   anonymousViewer, createEnvelope, importInternalPrivateKey, parseEnv, signInternalToken, subjects, UserRegistered,
   type EventEnvelope, type PayloadOf, type Role, type Viewer,
 } from '@desk/shared';
-import { createTestDatabase, createTestNats, eventually, generateInternalKeyPair, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
+import {
+  collectEvents as collectPublished, createTestDatabase, createTestNats, eventually, generateInternalKeyPair, testViewer,
+  type GqlResponse, type TestDatabase, type TestNats,
+} from '@desk/shared/src/testing';
+
+export type { GqlResponse };
 import { Pool } from 'pg';
 import type { CryptoKey } from 'jose';
 import { startUserService, type RunningUserService } from '../src/app';
 import { userEnvSchema } from '../src/env';
 
-export interface GqlResponse<T = Record<string, any>> {
-  status: number;
-  data?: T | null;
-  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
-}
 
 export interface TestUser { id: string; email: string | null; name: string; roles: Role[]; viewer: Viewer; }
 
@@ -38,8 +38,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export const viewerOf = (userId: string | null, roles: Role[], guest = false): Viewer =>
-  ({ ...anonymousViewer(randomUUID()), userId, roles, guest, sessionId: userId ? randomUUID() : null });
+export const viewerOf = (userId: string | null, roles: Role[], guest = false): Viewer => testViewer(userId, roles, guest);
 
 export const anonymous = (): Viewer => anonymousViewer(randomUUID());
 
@@ -115,10 +114,5 @@ export async function startHarness(): Promise<Harness> {
   return harness;
 }
 
-/** Collects the events of one type published on the prefix's stream from now on. */
-export async function collectEvents(h: Harness, type: string): Promise<{ events: EventEnvelope[]; stop(): void }> {
-  const events: EventEnvelope[] = [];
-  const sub = h.nats.nc.subscribe(subjects(h.nats.prefix).event(type));
-  void (async () => { for await (const msg of sub) events.push(msg.json<EventEnvelope>()); })();
-  return { events, stop: () => sub.unsubscribe() };
-}
+/** Collects the events of one type published on the run's stream from now on. */
+export const collectEvents = async (h: Harness, type: string) => collectPublished(h.nats, type);
