@@ -69,15 +69,21 @@ export function multipartSubscriptions(options: MultipartOptions): RequestHandle
       sendErrors(res, [{ message: 'Too many open subscriptions from this address', extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } }], 429);
       return;
     }
+    // The slot is taken before anything is awaited, so that simultaneous requests cannot pass the cap together.
+    perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    const release = () => {
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left > 0) perAddress.set(address, left); else perAddress.delete(address);
+    };
     const session = options.sessions.open(token, req.ip ?? null, () => undefined);
     const mailbox = await options.live.subscribe(prepared, session.viewer(res.getHeader('x-correlation-id')?.toString()));
     if ('length' in mailbox) {
       session.close();
+      release();
       sendErrors(res, mailbox);
       return;
     }
     session.add(mailbox);
-    perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
     res.writeHead(200, {
       'content-type': `multipart/mixed;boundary="${BOUNDARY}";subscriptionSpec="1.0"`,
       'cache-control': 'no-cache, no-store',
@@ -103,8 +109,7 @@ export function multipartSubscriptions(options: MultipartOptions): RequestHandle
       res.destroy();
     } finally {
       cleanUp();
-      const left = (perAddress.get(address) ?? 1) - 1;
-      if (left > 0) perAddress.set(address, left); else perAddress.delete(address);
+      release();
     }
   };
 }
