@@ -171,6 +171,14 @@ describe('when a subscription is not within the limits', () => {
     await eventually(() => fourth.errors.length > 0, 5000, 'the refusal');
     expect(fourth.errors[0].extensions?.code).toBe('TOO_MANY_SUBSCRIPTIONS');
   });
+
+  test('then subscriptions sent all at once cannot pass the cap together', async () => {
+    const customer = await registerCustomer(platform);
+    const { client } = connect(customer.accessToken);
+    const streams = Array.from({ length: 5 }, () => listen(client, 'subscription { orderStatusChanged { id } }'));
+    await eventually(() => streams.filter((s) => s.errors.length > 0).length === 2 && platform.gateway.live.stats.subscribers === 3, 5000, 'three accepted, two refused');
+    expect(streams.flatMap((s) => s.errors).map((e) => e.extensions?.code)).toEqual(['TOO_MANY_SUBSCRIPTIONS', 'TOO_MANY_SUBSCRIPTIONS']);
+  });
 });
 
 describe('when the session behind a subscription ends', () => {

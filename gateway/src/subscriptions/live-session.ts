@@ -19,6 +19,8 @@ export const endResult = (reason: EndReason): FormattedExecutionResult => ({ err
 
 export class LiveSession {
   readonly mailboxes = new Set<Mailbox>();
+  /** Subscriptions being checked and started, not yet open. */
+  starting = 0;
   ended: EndReason | null = null;
   private timer: NodeJS.Timeout | null = null;
 

@@ -98,10 +98,17 @@ export function attachWebSocketTransport(options: WsTransportOptions): { close()
         const operation: Operation = { kind: 'operation', request, viewer: session.viewer() };
         return { schema, document: parse(payload.query), operationName: payload.operationName, contextValue: operation };
       }
-      if (session.open >= options.maxSubscriptionsPerConnection) {
+      if (session.open + session.starting >= options.maxSubscriptionsPerConnection) {
         return fail(`At most ${options.maxSubscriptionsPerConnection} subscriptions per connection`, 'TOO_MANY_SUBSCRIPTIONS');
       }
-      const mailbox = await options.live.subscribe(prepared, session.viewer());
+      // Counted while it starts: subscribe messages sent together cannot pass the cap together.
+      session.starting += 1;
+      let mailbox;
+      try {
+        mailbox = await options.live.subscribe(prepared, session.viewer());
+      } finally {
+        session.starting -= 1;
+      }
       if ('length' in mailbox) return mailbox;
       session.add(mailbox);
       const operation: Operation = { kind: 'live', mailbox };
