@@ -1,5 +1,6 @@
 // Registration, login, sessions and their end, as a client sees them through the gateway.
 import { jetstream } from '@nats-io/jetstream';
+import { decodeJwt } from 'jose';
 import { subjects, PasswordResetRequested } from '@desk/shared';
 import { ADMIN, newCustomer, ops, postGraphQL, registerCustomer, startExtraGateway, startPlatform, type Platform } from './support/platform';
 
@@ -84,6 +85,19 @@ describe('when a customer signs in', () => {
   test('then the first admin from ADMIN_EMAIL can sign in with the ADMIN role', async () => {
     const admin = await platform.gql(ops.login, { email: ADMIN.email, password: ADMIN.password });
     expect(admin.data?.login.user.roles).toEqual(['ADMIN']);
+  });
+});
+
+describe('when a customer looks at where they are signed in', () => {
+  test('then me lists their open sessions, newest first, the one of this token marked current', async () => {
+    const customer = await registerCustomer(platform);
+    const second = (await platform.gql(ops.login, { email: customer.email, password: customer.password })).data!.login;
+    const result = await platform.gql('{ me { name sessions { id current } } }', {}, { token: customer.accessToken });
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.me).toEqual({
+      name: customer.name,
+      sessions: [{ id: decodeJwt(second.accessToken).sid, current: false }, { id: decodeJwt(customer.accessToken).sid, current: true }],
+    });
   });
 });
 

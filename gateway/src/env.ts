@@ -41,7 +41,7 @@ export const gatewayEnvSchema = z.object({
   MAX_ALIASES: z.coerce.number().int().min(0).default(15),
   MAX_DIRECTIVES: z.coerce.number().int().min(0).default(10),
   MAX_TOKENS: z.coerce.number().int().positive().default(2000),
-  MAX_COST: z.coerce.number().int().positive().default(5000),
+  MAX_COST: z.coerce.number().int().positive().default(10_000),
   /** Turns every query limit off; for measuring what they cost, never for serving clients. */
   PROTECTIONS: z.enum(['on', 'off']).default('on'),
   /** Prometheus metrics at GET /metrics (keep it off the public internet). */

@@ -4,6 +4,7 @@
 import { returnedRows, type Role } from '@desk/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Account, Locale } from './domain/account';
+import type { OpenSession } from './domain/session';
 
 interface AccountRow {
   id: string; email: string | null; password_hash: string | null; name: string; roles: Role[];
@@ -111,6 +112,17 @@ export class AccountRepository {
     );
     const row = rows[0];
     return row ? { id: row.id, accountId: row.account_id, expiresAt: row.expires_at, revokedAt: row.revoked_at } : null;
+  }
+
+  /** The open sessions (not revoked, not expired) of these accounts, newest first, in one statement. */
+  async openSessionsOf(accountIds: readonly string[]): Promise<OpenSession[]> {
+    const rows: { id: string; account_id: string; created_at: Date; expires_at: Date; ip: string | null }[] = await this.dataSource.query(
+      `SELECT id, account_id, created_at, expires_at, ip FROM sessions
+       WHERE account_id = ANY($1) AND revoked_at IS NULL AND expires_at > now()
+       ORDER BY created_at DESC, id DESC`,
+      [accountIds],
+    );
+    return rows.map((row) => ({ id: row.id, accountId: row.account_id, createdAt: row.created_at, expiresAt: row.expires_at, ip: row.ip }));
   }
 
   /** True when this call revoked it (false when it already was). */

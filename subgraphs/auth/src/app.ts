@@ -2,7 +2,7 @@
 // the outbox relay, the GraphQL server and the JWKS / OpenID routes. Tests and main start it the same way.
 import path from 'node:path';
 import {
-  OutboxTables1732000000000, openServiceRuntime, serveSubgraph, startWithRuntime, type RunningService,
+  OutboxTables1732000000000, groupLoader, openServiceRuntime, serveSubgraph, startWithRuntime, type RunningService,
 } from '@desk/shared';
 import { startAccountProjection } from './account-projection.consumer';
 import { AccountRepository } from './account.repository';
@@ -15,15 +15,21 @@ import { ConfiguredKeys, KeyRing, SIGNING_ALG, StoredKeys } from './keys/signing
 import { AuthTables1732000000200 } from './migrations/1732000000200-auth-tables.migration';
 import { RolesVersion1732000000201 } from './migrations/1732000000201-roles-version.migration';
 import { resolvers } from './resolvers';
+import { SessionService } from './session.service';
 
 export const SERVICE_NAME = 'auth';
 export const SCHEMA_PATH = path.join(__dirname, '..', 'schema.graphql');
 export const MIGRATIONS = [OutboxTables1732000000000, AuthTables1732000000200, RolesVersion1732000000201];
 
+export interface AuthServiceHooks {
+  /** Called with every SQL statement the service runs; tests count statements with it. */
+  onQuery?: (sql: string) => void;
+}
+
 export type RunningAuthService = RunningService;
 
-export async function startAuthService(env: AuthEnv): Promise<RunningAuthService> {
-  const runtime = await openServiceRuntime(env, { name: SERVICE_NAME, schema: 'auth', migrations: MIGRATIONS });
+export async function startAuthService(env: AuthEnv, hooks: AuthServiceHooks = {}): Promise<RunningAuthService> {
+  const runtime = await openServiceRuntime(env, { name: SERVICE_NAME, schema: 'auth', migrations: MIGRATIONS, onQuery: hooks.onQuery });
   const { log, dataSource, nc, relay } = runtime;
   return startWithRuntime(runtime, async () => {
     const keys = new KeyRing(env.AUTH_SIGNING_KEYS ? new ConfiguredKeys(env.AUTH_SIGNING_KEYS) : new StoredKeys(dataSource));
@@ -58,7 +64,12 @@ export async function startAuthService(env: AuthEnv): Promise<RunningAuthService
     return serveSubgraph<Context>(runtime, env, {
       schemaPath: SCHEMA_PATH,
       resolvers,
-      context: (viewer, requestLog) => ({ viewer, log: requestLog, auth: new AuthService(deps, viewer, requestLog) }),
+      context: (viewer, requestLog) => ({
+        viewer,
+        log: requestLog,
+        auth: new AuthService(deps, viewer, requestLog),
+        sessions: new SessionService(viewer, groupLoader((ids) => accounts.openSessionsOf(ids), (session) => session.accountId)),
+      }),
       routes(app) {
         app.get('/.well-known/jwks.json', (_req, res) => {
           res.set('cache-control', 'public, max-age=300').json(keys.jwks());

@@ -28,6 +28,11 @@ export interface AccountUser {
   createdAt: Date;
 }
 
+/** A User as this subgraph resolves it: a reference carries the key alone; an AccountUser is one too. */
+export interface UserReference {
+  id: string;
+}
+
 /** What a successful sign-in returns. */
 export interface IssuedSession {
   accessToken: string;

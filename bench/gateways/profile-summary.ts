@@ -1,0 +1,41 @@
+// Where a V8 CPU profile (node --cpu-prof) spent its time: self time by function and by package.
+//   npx tsx bench/gateways/profile-summary.ts <file.cpuprofile> [rows] [last seconds only]
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
+interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; endTime: number; startTime: number }
+
+const profile = JSON.parse(readFileSync(process.argv[2], 'utf8')) as Profile;
+const rows = Number(process.argv[3] ?? 30);
+const from = process.argv[4] ? profile.endTime - Number(process.argv[4]) * 1e6 : 0;
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const selfUs = new Map<number, number>();
+let at = profile.startTime;
+profile.samples.forEach((id, i) => {
+  at += profile.timeDeltas[i] ?? 0;
+  if (at >= from) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
+const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+
+const packageOf = (url: string): string => {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (match) return match[1];
+  if (!url) return '(native / V8)';
+  if (url.startsWith('node:')) return 'node core';
+  return url.includes('/work/') ? `project: ${url.split('/').slice(-2).join('/')}` : url;
+};
+
+const add = (map: Map<string, number>, key: string, us: number) => map.set(key, (map.get(key) ?? 0) + us);
+const functions = new Map<string, number>();
+const packages = new Map<string, number>();
+for (const [id, us] of selfUs) {
+  const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+  add(functions, `${functionName || '(anonymous)'} ${packageOf(url)}:${lineNumber + 1}`, us);
+  add(packages, packageOf(url), us);
+}
+const print = (title: string, map: Map<string, number>) => {
+  console.log(`\n${title}`);
+  for (const [key, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, rows)) console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${key}`);
+};
+print('self time by package', packages);
+print('self time by function', functions);

@@ -1,0 +1,221 @@
+// The gateway benchmark: our gateway (protections on and off), Hive Gateway (--jit and not, in-flight
+// deduplication off) and the limit (a replay of the plan's subgraph calls), side by side on the real
+// platform with seeded data. Each gateway runs as one process pinned to the same CPU; wrk and the
+// subgraphs share the other. Every answer is checked equal to ours before timing; then, after a
+// warm-up, rounds run each query against every gateway in turn (the order rotating per round), each
+// request with an access token of its own.
+//   npm run bench   (BENCH_ROUNDS=3 BENCH_SECONDS=10 BENCH_WARMUP_SECONDS=5 BENCH_CONNECTIONS=16
+//                    BENCH_TOKENS=20000 BENCH_QUERIES=light,deep,list BENCH_CONTENDERS=ours,hive-jit,...
+//                    BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results/profiles")
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { decodeJwt } from 'jose';
+import { postGraphQL, spawnGateway, startExtraGateway, startPlatform, type Platform } from '../../test/support/platform';
+import { pin, load, type Sample } from './measure';
+import { compile, planFor, startRecorder } from './limit/record';
+import { projectionOf } from './limit/program';
+import type { LimitPrograms } from './limit/server';
+import { QUERIES, type BenchQuery } from './queries';
+import { CONTENDERS, LABELS, chart, figuresTable, ratioTable, type Contender, type Samples } from './report';
+import { seed, writeTokenPool, type Seeded } from './seed';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const RESULTS = path.join(ROOT, 'bench', 'results');
+const CHARTS = path.join(ROOT, 'bench', 'charts');
+const LOAD_CPU = 0;
+const GATEWAY_CPU = 1;
+
+const settings = {
+  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+  seconds: Number(process.env.BENCH_SECONDS ?? 10),
+  warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 5),
+  connections: Number(process.env.BENCH_CONNECTIONS ?? 16),
+  tokens: Number(process.env.BENCH_TOKENS ?? 20_000),
+  queries: QUERIES.filter((q) => !process.env.BENCH_QUERIES || process.env.BENCH_QUERIES.split(',').includes(q.name)),
+  contenders: CONTENDERS.filter((c) => !process.env.BENCH_CONTENDERS || process.env.BENCH_CONTENDERS.split(',').includes(c)),
+};
+
+interface Running { url: string; pid: number; stop(): Promise<void> }
+
+const freePort = () => new Promise<number>((resolve, reject) => {
+  const server = net.createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as net.AddressInfo;
+    server.close(() => resolve(port));
+  });
+});
+
+function ensureTools(): void {
+  try {
+    execFileSync('wrk', ['-v'], { stdio: 'ignore' });
+  } catch (error) {
+    // wrk prints its version and exits 1; only a missing binary is a problem.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (process.getuid?.() !== 0) throw new Error('wrk is missing: install it (Debian: apt-get install wrk)');
+      console.log('installing wrk (apt-get install wrk)');
+      execFileSync('apt-get', ['install', '-y', '-q', 'wrk'], { stdio: 'inherit' });
+    }
+  }
+  if (settings.contenders.some((c) => c.startsWith('hive')) && !existsSync(path.join(ROOT, 'bench', 'node_modules', '@graphql-hive', 'gateway'))) {
+    console.log('installing the benchmark\'s own packages (npm ci in bench/)');
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: path.join(ROOT, 'bench'), stdio: 'inherit' });
+  }
+}
+
+async function startOurs(platform: Platform, protections: 'on' | 'off'): Promise<Running> {
+  // BENCH_NODE_ARGS reaches our gateway only, e.g. "--cpu-prof --cpu-prof-dir=bench/results/profiles".
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const gateway = await spawnGateway(platform, { env: { NODE_ENV: 'production', LOG_LEVEL: 'warn', PROTECTIONS: protections }, nodeArgs });
+  return { url: gateway.url, pid: gateway.child.pid!, stop: gateway.stop };
+}
+
+async function startHive(platform: Platform, jit: boolean): Promise<Running> {
+  const { startHiveGateway } = await import('./hive');
+  return startHiveGateway({
+    jit, cpu: GATEWAY_CPU, port: await freePort(),
+    supergraphPath: path.join(ROOT, 'supergraph.graphql'), subgraphUrls: platform.urls,
+    jwksUrl: `${new URL(platform.authUrl).origin}/.well-known/jwks.json`, issuer: 'https://auth.desk.test', audience: 'desk-api',
+    internalPrivateKeyPem: platform.internalKeys.privateKey,
+  });
+}
+
+/** Records, through our gateway, the subgraph calls of every query for every user, as replay programs. */
+async function recordPrograms(platform: Platform, seeded: Seeded): Promise<LimitPrograms> {
+  const recorder = await startRecorder(platform.urls);
+  const gateway = await startExtraGateway(platform, { SUBGRAPH_URLS: JSON.stringify(recorder.urls) });
+  const supergraph = readFileSync(path.join(ROOT, 'supergraph.graphql'), 'utf8');
+  const programs: LimitPrograms = { services: platform.urls, users: {}, queries: [] };
+  try {
+    for (const q of settings.queries) {
+      const plan = planFor(supergraph, q.query);
+      const entry: LimitPrograms['queries'][number] = { query: q.query, projection: projectionOf(q.query), programs: {} };
+      for (const user of seeded[q.as]) {
+        const claims = decodeJwt(user.accessToken);
+        programs.users[user.id] = { userId: user.id, roles: claims.roles as never, sessionId: claims.sid as string, guest: false, ip: '127.0.0.1', correlationId: `bench-${user.id}` };
+        recorder.take();
+        const answer = await postGraphQL(gateway.url, q.query, undefined, { token: user.accessToken });
+        if (answer.errors) throw new Error(`${q.name}: ${JSON.stringify(answer.errors)}`);
+        entry.programs[user.id] = compile(plan, recorder.take());
+      }
+      programs.queries.push(entry);
+    }
+  } finally {
+    await gateway.stop();
+    await recorder.close();
+  }
+  return programs;
+}
+
+async function startLimit(platform: Platform, programsFile: string): Promise<Running> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'limit', 'server.ts'), programsFile], {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), INTERNAL_JWT_PRIVATE_KEY: platform.internalKeys.privateKey },
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the limit server exited (${code})`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/graphql`, pid: child.pid!,
+    stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); }),
+  };
+}
+
+/** Every gateway must give our gateway's answer, for every user of every query, before anything is timed. */
+async function checkAnswers(gateways: Map<Contender, Running>, seeded: Seeded): Promise<void> {
+  for (const q of settings.queries) {
+    for (const user of seeded[q.as]) {
+      const expected = await postGraphQL(gateways.get('ours')!.url, q.query, undefined, { token: user.accessToken });
+      if (expected.errors || !expected.data) throw new Error(`${q.name}: our gateway answered ${JSON.stringify(expected.errors)}`);
+      for (const [name, gateway] of gateways) {
+        const answer = await postGraphQL(gateway.url, q.query, undefined, { token: user.accessToken });
+        if (answer.status !== 200 || answer.errors || !isDeepStrictEqual(answer.data, expected.data)) {
+          throw new Error(`${name} answers ${q.name} differently for ${user.id}:\n${JSON.stringify(answer.errors ?? answer.data).slice(0, 2000)}\nexpected:\n${JSON.stringify(expected.data).slice(0, 2000)}`);
+        }
+      }
+    }
+    console.log(`  ${q.name}: the same answer from ${[...gateways.keys()].join(', ')} for each of ${seeded[q.as].length} users`);
+  }
+}
+
+async function main(): Promise<void> {
+  ensureTools();
+  pin(process.pid, LOAD_CPU);
+  mkdirSync(RESULTS, { recursive: true });
+  mkdirSync(CHARTS, { recursive: true });
+  console.log(`gateways on CPU ${GATEWAY_CPU}; wrk and the subgraphs on CPU ${LOAD_CPU}`);
+  const platform = await startPlatform();
+  const gateways = new Map<Contender, Running>();
+  try {
+    console.log('seeding…');
+    const seeded = await seed(platform);
+    const programsFile = path.join(RESULTS, 'limit-programs.json');
+    if (settings.contenders.includes('limit')) writeFileSync(programsFile, JSON.stringify(await recordPrograms(platform, seeded)));
+    const starters: Record<Contender, () => Promise<Running>> = {
+      ours: () => startOurs(platform, 'on'),
+      'ours-unprotected': () => startOurs(platform, 'off'),
+      'hive-jit': () => startHive(platform, true),
+      hive: () => startHive(platform, false),
+      limit: () => startLimit(platform, programsFile),
+    };
+    if (!settings.contenders.includes('ours')) throw new Error('BENCH_CONTENDERS must include ours: every answer is checked against it');
+    for (const name of settings.contenders) {
+      const gateway = await starters[name]();
+      pin(gateway.pid, GATEWAY_CPU);
+      gateways.set(name, gateway);
+    }
+    console.log('checking answers…');
+    await checkAnswers(gateways, seeded);
+
+    const bodies = Object.fromEntries(settings.queries.map((q) => {
+      const file = path.join(RESULTS, `body-${q.name}.json`);
+      writeFileSync(file, JSON.stringify({ query: q.query }));
+      return [q.name, file];
+    }));
+    const pools = { customers: path.join(RESULTS, 'tokens-customers.txt'), agents: path.join(RESULTS, 'tokens-agents.txt') };
+    const mintTokens = async () => {
+      for (const group of ['customers', 'agents'] as const) await writeTokenPool(platform, seeded[group], settings.tokens, pools[group]);
+    };
+    const once = (q: BenchQuery, name: Contender, seconds: number): Promise<Sample> => load({
+      url: gateways.get(name)!.url, pid: gateways.get(name)!.pid, tokensFile: pools[q.as], bodyFile: bodies[q.name],
+      seconds, connections: settings.connections, loadCpu: LOAD_CPU,
+    });
+
+    await mintTokens();
+    console.log(`warming up (${settings.warmupSeconds} s each)…`);
+    for (const q of settings.queries) for (const name of settings.contenders) await once(q, name, settings.warmupSeconds);
+
+    const samples: Samples = Object.fromEntries(settings.queries.map((q) => [q.name, {}]));
+    for (let round = 0; round < settings.rounds; round++) {
+      // A fresh pool per round keeps every token well inside its 15-minute life.
+      if (round > 0) await mintTokens();
+      for (const q of settings.queries) {
+        const order = settings.contenders.map((_, i) => settings.contenders[(i + round) % settings.contenders.length]);
+        for (const name of order) {
+          const sample = await once(q, name, settings.seconds);
+          (samples[q.name][name] ??= []).push(sample);
+          console.log(`  round ${round + 1} ${q.name.padEnd(5)} ${LABELS[name].padEnd(24)} ${sample.rps.toFixed(0).padStart(6)} req/s  p50 ${sample.p50Ms.toFixed(1)} ms  p99 ${sample.p99Ms.toFixed(1)} ms  ${sample.cpuMsPerRequest.toFixed(2)} CPU ms/req  ${sample.peakRssMiB.toFixed(0)} MiB`);
+        }
+      }
+    }
+
+    const titles = Object.fromEntries(QUERIES.map((q) => [q.name, q.title]));
+    const stamp = new Date().toISOString();
+    writeFileSync(path.join(RESULTS, `gateways-${stamp.replace(/[:.]/g, '-')}.json`), JSON.stringify({ stamp, settings: { ...settings, queries: settings.queries.map((q) => q.name) }, samples }, null, 2));
+    for (const q of settings.queries) writeFileSync(path.join(CHARTS, `${q.name}.svg`), chart(q.title, samples[q.name]));
+    console.log(`\n${figuresTable(samples, titles)}`);
+    console.log(`charts: ${settings.queries.map((q) => path.relative(ROOT, path.join(CHARTS, `${q.name}.svg`))).join(', ')}\n`);
+    console.log(ratioTable(samples));
+  } finally {
+    for (const gateway of gateways.values()) await gateway.stop().catch(() => undefined);
+    await platform.stop();
+  }
+}
+
+main().then(() => process.exit(0), (error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
