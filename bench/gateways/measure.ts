@@ -23,7 +23,10 @@ function cpuMs(pid: number): number {
 }
 
 function rssMiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kB = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  if (kB === undefined) throw new Error(`process ${pid} has exited (${/State:\s+(.*)/.exec(status)?.[1] ?? 'unknown state'})`);
+  return Number(kB) / 1024;
 }
 
 /** Pins a process and all its threads to one CPU. */
@@ -38,7 +41,10 @@ export async function load(options: {
   const script = path.join(__dirname, 'load.lua');
   const before = cpuMs(options.pid);
   let peak = rssMiB(options.pid);
-  const sampler = setInterval(() => { peak = Math.max(peak, rssMiB(options.pid)); }, 100);
+  let exited: unknown = null;
+  const sampler = setInterval(() => {
+    try { peak = Math.max(peak, rssMiB(options.pid)); } catch (error) { exited = error; clearInterval(sampler); }
+  }, 100);
   try {
     const { stdout } = await run('taskset', [
       '-c', String(options.loadCpu), 'wrk', '-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--timeout', '10s',
@@ -48,6 +54,7 @@ export async function load(options: {
     if (summary.non2xx > 0 || summary.socketErrors > 0) {
       throw new Error(`${options.url}: ${summary.non2xx} non-2xx answers and ${summary.socketErrors} socket errors in ${summary.requests} requests`);
     }
+    if (exited) throw exited;
     const used = cpuMs(options.pid) - before;
     return {
       rps: summary.requests / (summary.durationUs / 1e6),

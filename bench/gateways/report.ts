@@ -2,12 +2,13 @@
 // one SVG chart per query.
 import type { Sample } from './measure';
 
-export const CONTENDERS = ['ours', 'ours-unprotected', 'hive-jit', 'hive', 'limit'] as const;
+export const CONTENDERS = ['ours', 'ours-unprotected', 'baseline', 'hive-jit', 'hive', 'limit'] as const;
 export type Contender = (typeof CONTENDERS)[number];
 
 export const LABELS: Record<Contender, string> = {
   ours: 'ours (protections on)',
   'ours-unprotected': 'ours (protections off)',
+  baseline: 'baseline (BENCH_BASELINE)',
   'hive-jit': 'Hive Gateway --jit',
   hive: 'Hive Gateway',
   limit: 'limit (replayed calls)',
@@ -52,12 +53,12 @@ export function figuresTable(samples: Samples, titles: Record<string, string>): 
 export function ratioTable(samples: Samples): string {
   const ratio = (value: number | null) => (value === null ? '–' : `${value.toFixed(2)}×`);
   const lines = [
-    '| query | ours / Hive --jit (req/s) | ours / Hive (req/s) | ours / limit (req/s) | ours / limit (CPU per request) | protections cost (req/s) |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| query | ours / Hive --jit (req/s) | ours / Hive (req/s) | ours / limit (req/s) | ours / limit (CPU per request) | protections cost (req/s) | ours / baseline (CPU per request) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const [query, s] of Object.entries(samples)) {
     const protections = pairedRatio(s.ours, s['ours-unprotected'], 'rps');
-    lines.push(`| ${query} | ${ratio(pairedRatio(s.ours, s['hive-jit'], 'rps'))} | ${ratio(pairedRatio(s.ours, s.hive, 'rps'))} | ${ratio(pairedRatio(s.ours, s.limit, 'rps'))} | ${ratio(pairedRatio(s.ours, s.limit, 'cpuMsPerRequest'))} | ${protections === null ? '–' : `${((1 - protections) * 100).toFixed(1)}%`} |`);
+    lines.push(`| ${query} | ${ratio(pairedRatio(s.ours, s['hive-jit'], 'rps'))} | ${ratio(pairedRatio(s.ours, s.hive, 'rps'))} | ${ratio(pairedRatio(s.ours, s.limit, 'rps'))} | ${ratio(pairedRatio(s.ours, s.limit, 'cpuMsPerRequest'))} | ${protections === null ? '–' : `${((1 - protections) * 100).toFixed(1)}%`} | ${ratio(pairedRatio(s.ours, s.baseline, 'cpuMsPerRequest'))} |`);
   }
   return lines.join('\n');
 }

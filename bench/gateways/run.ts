@@ -6,7 +6,8 @@
 // request with an access token of its own.
 //   npm run bench   (BENCH_ROUNDS=3 BENCH_SECONDS=10 BENCH_WARMUP_SECONDS=5 BENCH_CONNECTIONS=16
 //                    BENCH_TOKENS=20000 BENCH_QUERIES=light,deep,list BENCH_CONTENDERS=ours,hive-jit,...
-//                    BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results/profiles")
+//                    BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results/profiles"
+//                    BENCH_BASELINE=<another checkout>: its gateway joins as "baseline", to measure a change)
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -35,7 +36,7 @@ const settings = {
   connections: Number(process.env.BENCH_CONNECTIONS ?? 16),
   tokens: Number(process.env.BENCH_TOKENS ?? 20_000),
   queries: QUERIES.filter((q) => !process.env.BENCH_QUERIES || process.env.BENCH_QUERIES.split(',').includes(q.name)),
-  contenders: CONTENDERS.filter((c) => !process.env.BENCH_CONTENDERS || process.env.BENCH_CONTENDERS.split(',').includes(c)),
+  contenders: CONTENDERS.filter((c) => (c !== 'baseline' || process.env.BENCH_BASELINE) && (!process.env.BENCH_CONTENDERS || process.env.BENCH_CONTENDERS.split(',').includes(c))),
 };
 
 interface Running { url: string; pid: number; stop(): Promise<void> }
@@ -64,10 +65,10 @@ function ensureTools(): void {
   }
 }
 
-async function startOurs(platform: Platform, protections: 'on' | 'off'): Promise<Running> {
+async function startOurs(platform: Platform, protections: 'on' | 'off', checkout?: string): Promise<Running> {
   // BENCH_NODE_ARGS reaches our gateway only, e.g. "--cpu-prof --cpu-prof-dir=bench/results/profiles".
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const gateway = await spawnGateway(platform, { env: { NODE_ENV: 'production', LOG_LEVEL: 'warn', PROTECTIONS: protections }, nodeArgs });
+  const gateway = await spawnGateway(platform, { env: { NODE_ENV: 'production', LOG_LEVEL: 'warn', PROTECTIONS: protections }, nodeArgs, checkout });
   return { url: gateway.url, pid: gateway.child.pid!, stop: gateway.stop };
 }
 
@@ -157,6 +158,7 @@ async function main(): Promise<void> {
     const starters: Record<Contender, () => Promise<Running>> = {
       ours: () => startOurs(platform, 'on'),
       'ours-unprotected': () => startOurs(platform, 'off'),
+      baseline: () => startOurs(platform, 'on', process.env.BENCH_BASELINE),
       'hive-jit': () => startHive(platform, true),
       hive: () => startHive(platform, false),
       limit: () => startLimit(platform, programsFile),

@@ -1,6 +1,6 @@
 // The NATS connection and the JetStream streams every service relies on. Names carry a prefix so that
 // several deployments (and every test run) can share one server without seeing each other.
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 
 export type { NatsConnection };
@@ -32,6 +32,18 @@ const DAY_NS = 24 * 60 * 60 * 1e9;
 
 export async function connectNats(url: string, name: string): Promise<NatsConnection> {
   return connect({ servers: url.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+}
+
+/**
+ * Publishes onto a stream's subject without waiting for the stream's acknowledgement: for telemetry
+ * such as request logs, where a round trip per message would cost more than the message is worth.
+ * The id still lets the stream drop a duplicate. Throws only when the connection is closed; while it
+ * reconnects, the client buffers.
+ */
+export function publishUnacknowledged(nc: NatsConnection, subject: string, payload: string, id: string): void {
+  const h = headers();
+  h.set('Nats-Msg-Id', id);
+  nc.publish(subject, payload, { headers: h });
 }
 
 /** Creates (or updates) the streams; safe to call from every process at start-up. */

@@ -202,10 +202,11 @@ const freePort = () => new Promise<number>((resolve, reject) => {
 export interface GatewayProcess { child: ChildProcess; url: string; origin: string; stop(): Promise<void>; }
 
 /** Starts a gateway of this platform as a process of its own, as `npm start` runs it. */
-export async function spawnGateway(platform: Platform, options: { env?: Record<string, string>; nodeArgs?: string[]; stderr?: 'inherit' | 'pipe' } = {}): Promise<GatewayProcess> {
+export async function spawnGateway(platform: Platform, options: { env?: Record<string, string>; nodeArgs?: string[]; stderr?: 'inherit' | 'pipe'; checkout?: string } = {}): Promise<GatewayProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'gateway/src/main.ts'], {
-    cwd: path.resolve(__dirname, '..', '..'),
+    // Another checkout's gateway (with its node_modules) may be run instead, to compare versions.
+    cwd: options.checkout ?? path.resolve(__dirname, '..', '..'),
     stdio: ['ignore', 'inherit', options.stderr ?? 'inherit'],
     env: { PATH: process.env.PATH ?? '', ...gatewayEnvFor(platform, { GATEWAY_PORT: String(port), ...options.env }) },
   });

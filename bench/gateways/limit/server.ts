@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   const programs = JSON.parse(readFileSync(process.argv[2], 'utf8')) as LimitPrograms;
   const key = await importInternalPrivateKey(process.env.INTERNAL_JWT_PRIVATE_KEY!);
   const byQuery = new Map(programs.queries.map((q) => [q.query, q]));
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  // Idle connections close after 30 s, before the subgraphs would close them (65 s): a request written on a
+  // connection the other side is closing at that moment fails with ECONNRESET.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, timeout: 30_000 });
   const targets = Object.fromEntries(Object.entries(programs.services).map(([name, url]) => [name, new URL(url)]));
 
   const tokens = new Map<string, string>();
@@ -61,7 +63,13 @@ async function main(): Promise<void> {
     }, body));
     const root = {};
     const errors: unknown[] = [];
-    await run(step, root, call, errors);
+    try {
+      await run(step, root, call, errors);
+    } catch (error) {
+      // A failed call is a failed request (the load run counts it), not the end of the server.
+      res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message: String(error) }] }));
+      return;
+    }
     const answer = errors.length > 0 ? { errors, data: project(root, entry.projection) } : { data: project(root, entry.projection) };
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
   });
