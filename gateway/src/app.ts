@@ -14,7 +14,7 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import { GraphQLError, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import {
-  anonymousViewer, AppError, connectNats, createLogger, ensureStreams, ErrorCode, importInternalPrivateKey,
+  anonymousViewer, AppError, connectNats, correlationIdOr, createLogger, ensureStreams, ErrorCode, importInternalPrivateKey, InternalTokenSigner,
   type Logger,
 } from '@desk/shared';
 import { AccessTokenVerifier, type VerifiedToken } from './auth/access-token.verifier';
@@ -41,8 +41,6 @@ export interface RunningGateway {
   hub: EventHub;
   stop(): Promise<void>;
 }
-
-const CORRELATION_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 const clientNameOf = (req: Request): string | null => req.get('apollographql-client-name')?.slice(0, 100) ?? null;
 const clientVersionOf = (req: Request): string | null => req.get('apollographql-client-version')?.slice(0, 50) ?? null;
@@ -77,7 +75,7 @@ function refusal(error: unknown): GraphQLError {
 }
 
 export async function startGateway(env: GatewayEnv, log: Logger = createLogger('gateway', env.LOG_LEVEL)): Promise<RunningGateway> {
-  const internalKey = await importInternalPrivateKey(env.INTERNAL_JWT_PRIVATE_KEY);
+  const internalTokens = new InternalTokenSigner(await importInternalPrivateKey(env.INTERNAL_JWT_PRIVATE_KEY));
   const nc = await connectNats(env.NATS_URL, 'gateway');
   await ensureStreams(nc, env.NATS_PREFIX);
   const revocations = new RevocationList(env.ACCESS_TOKEN_TTL_SECONDS, log);
@@ -93,12 +91,14 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFile(env.SUPERGRAPH_PATH, env.watchSupergraph, log),
-    buildService: ({ name, url }) => new SubgraphDataSource(name, env.SUBGRAPH_URLS[name] ?? url ?? '', internalKey),
+    buildService: ({ name, url }) => new SubgraphDataSource(name, env.SUBGRAPH_URLS[name] ?? url ?? '', internalTokens),
     logger: log,
   });
 
   const app = express();
   app.disable('x-powered-by');
+  // GraphQL answers are POSTed and never revalidated: hashing each one for an ETag is wasted work.
+  app.set('etag', false);
   if (env.TRUST_PROXY) app.set('trust proxy', true);
   const httpServer = http.createServer(app);
   const armor = protections(env);
@@ -129,8 +129,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   });
 
   const correlationOf = (req: Request): string => {
-    const given = req.get('x-correlation-id');
-    const correlationId = given && CORRELATION_ID.test(given) ? given : randomUUID();
+    const correlationId = correlationIdOr(req.get('x-correlation-id'));
     req.res?.setHeader('x-correlation-id', correlationId);
     return correlationId;
   };
@@ -155,7 +154,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     const correlationId = correlationOf(req);
     const token = await authenticate(req, correlationId);
     const viewer = token?.viewer ?? anonymousViewer(correlationId, req.ip ?? req.socket.remoteAddress ?? null);
-    return { viewer, clientName: clientNameOf(req), clientVersion: clientVersionOf(req), internalTokens: new Map() };
+    return { viewer, clientName: clientNameOf(req), clientVersion: clientVersionOf(req) };
   };
 
   // Subscriptions: one NATS subscription per event subject, each event resolved through the query plan.
@@ -163,7 +162,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   const execute = async (request: LiveRequest, viewer: GatewayContext['viewer'], live: boolean): Promise<FormattedExecutionResult> => {
     const response = await server.executeOperation(
       { query: request.query, variables: request.variables ?? undefined, operationName: request.operationName ?? undefined },
-      { contextValue: { viewer, clientName: null, clientVersion: null, internalTokens: new Map(), live } },
+      { contextValue: { viewer, clientName: null, clientVersion: null, live } },
     );
     if (response.body.kind !== 'single') throw new Error('incremental delivery is not supported here');
     return response.body.singleResult;

@@ -6,9 +6,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
-import type { CryptoKey } from 'jose';
 import { Agent } from 'undici';
-import { INTERNAL_TOKEN_HEADER, signInternalToken } from '@desk/shared';
+import { INTERNAL_TOKEN_HEADER, type InternalTokenSigner } from '@desk/shared';
 import type { GatewayContext } from './context';
 
 /**
@@ -24,7 +23,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly origin: string;
   private readonly path: string;
 
-  constructor(private readonly subgraph: string, private readonly url: string, private readonly internalKey: CryptoKey) {
+  constructor(private readonly subgraph: string, private readonly url: string, private readonly tokens: InternalTokenSigner) {
     const parsed = new URL(url);
     this.origin = parsed.origin;
     this.path = `${parsed.pathname}${parsed.search}`;
@@ -35,13 +34,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     // The gateway's own requests (health checks, schema loads) come with an empty context.
     const viewer = (context as Partial<GatewayContext>).viewer;
     if (viewer) {
-      const tokens = context.internalTokens;
-      let token = tokens.get(this.subgraph);
-      if (!token) {
-        token = signInternalToken(this.internalKey, viewer, this.subgraph);
-        tokens.set(this.subgraph, token);
-      }
-      headers[INTERNAL_TOKEN_HEADER] = await token;
+      headers[INTERNAL_TOKEN_HEADER] = await this.tokens.tokenFor(viewer, this.subgraph);
       headers['x-correlation-id'] = viewer.correlationId;
     }
     const { query, variables, operationName, extensions } = request;

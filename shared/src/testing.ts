@@ -7,11 +7,17 @@ import { deleteStreams, ensureStreams, connectNats, subjects, type NatsConnectio
 import { dropDatabase, ensureDatabase } from './db/data-source';
 import { createEnvelope, type EventCause, type EventDefinition, type EventEnvelope, type PayloadOf } from './events/define-event';
 import { INTERNAL_TOKEN_HEADER, anonymousViewer, importInternalPrivateKey, signInternalToken, type Role, type Viewer } from './viewer';
+import type { CryptoKey } from 'jose';
 
 export const TEST_POSTGRES = process.env.TEST_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432';
 export const TEST_NATS = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 export const uniqueName = (label: string): string => `${label}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+
+/** The headers the gateway calls a subgraph with: the identity in a token, the request's correlation id apart. */
+export async function gatewayHeaders(privateKey: CryptoKey, viewer: Viewer, subgraph: string): Promise<Record<string, string>> {
+  return { [INTERNAL_TOKEN_HEADER]: await signInternalToken(privateKey, viewer, subgraph), 'x-correlation-id': viewer.correlationId };
+}
 
 export interface TestDatabase { url: string; drop(): Promise<void>; }
 
@@ -121,7 +127,7 @@ export async function startSubgraphHarness<S extends { url: string; stop(): Prom
     service, db, nats, queries, post,
     async sql(text, params = []) { return (await pool.query(text, params)).rows; },
     async gql(query, variables = {}, viewer = anonymousViewer(randomUUID())) {
-      const identity: Record<string, string> = viewer ? { [INTERNAL_TOKEN_HEADER]: await signInternalToken(privateKey, viewer, name) } : {};
+      const identity = viewer ? await gatewayHeaders(privateKey, viewer, name) : {};
       const { status, body } = await post(new URL(service.url).pathname, { query, variables }, identity);
       return { status, ...(body as object) };
     },

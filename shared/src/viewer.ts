@@ -28,7 +28,7 @@ export const isAdmin = (viewer: Viewer): boolean => viewer.roles.includes('ADMIN
 export const INTERNAL_ISSUER = 'desk-gateway';
 export const INTERNAL_TOKEN_HEADER = 'x-internal-identity';
 const INTERNAL_ALG = 'EdDSA';
-const INTERNAL_TTL_SECONDS = 60;
+export const INTERNAL_TTL_SECONDS = 60;
 
 const internalClaims = z.object({
   sub: z.string().optional(),
@@ -36,8 +36,16 @@ const internalClaims = z.object({
   sid: z.string().nullable(),
   guest: z.boolean(),
   ip: z.string().nullable(),
-  cid: z.string(),
+  exp: z.number(),
 });
+
+/** Who a viewer is, without the request's correlation id: what an internal token carries. */
+export type Identity = Omit<Viewer, 'correlationId'>;
+
+/** A correlation id as callers may give it; anything else is replaced by a fresh one. */
+export const CORRELATION_ID = /^[A-Za-z0-9._-]{8,64}$/;
+export const correlationIdOr = (given: string | undefined | null): string =>
+  given && CORRELATION_ID.test(given) ? given : randomUUID();
 
 export async function importInternalPrivateKey(pem: string): Promise<CryptoKey> {
   return importPKCS8(pem, INTERNAL_ALG);
@@ -46,21 +54,25 @@ export async function importInternalPublicKey(pem: string): Promise<CryptoKey> {
   return importSPKI(pem, INTERNAL_ALG);
 }
 
-/** Gateway side: sign the verified viewer for one subgraph. */
-export async function signInternalToken(key: CryptoKey, viewer: Viewer, audience: string): Promise<string> {
-  const jwt = new SignJWT({ roles: [...viewer.roles], sid: viewer.sessionId, guest: viewer.guest, ip: viewer.ip, cid: viewer.correlationId })
+/**
+ * Gateway side: sign an identity for one subgraph. The token does not name the request (the correlation
+ * id travels in its own header), so one token serves all of a session's requests for a while; see
+ * InternalTokenSigner.
+ */
+export async function signInternalToken(key: CryptoKey, identity: Identity, audience: string): Promise<string> {
+  const jwt = new SignJWT({ roles: [...identity.roles], sid: identity.sessionId, guest: identity.guest, ip: identity.ip })
     .setProtectedHeader({ alg: INTERNAL_ALG, typ: 'internal+jwt' })
     .setIssuer(INTERNAL_ISSUER)
     .setAudience(audience)
     .setIssuedAt()
     .setJti(randomUUID())
     .setExpirationTime(`${INTERNAL_TTL_SECONDS}s`);
-  if (viewer.userId) jwt.setSubject(viewer.userId);
+  if (identity.userId) jwt.setSubject(identity.userId);
   return jwt.sign(key);
 }
 
-/** Subgraph side: the viewer, or null when the token is missing, forged, expired or meant for another. */
-export async function verifyInternalToken(key: CryptoKey, token: string | undefined, audience: string): Promise<Viewer | null> {
+/** Subgraph side: the identity and when its token expires (unix seconds), or null when the token is missing, forged, expired or meant for another. */
+export async function verifyInternalToken(key: CryptoKey, token: string | undefined, audience: string): Promise<{ identity: Identity; expiresAt: number } | null> {
   if (!token) return null;
   try {
     const { payload } = await jwtVerify(token, key, {
@@ -73,7 +85,7 @@ export async function verifyInternalToken(key: CryptoKey, token: string | undefi
       clockTolerance: 5,
     });
     const claims = internalClaims.parse(payload);
-    return { userId: claims.sub ?? null, roles: claims.roles, sessionId: claims.sid, guest: claims.guest, ip: claims.ip, correlationId: claims.cid };
+    return { identity: { userId: claims.sub ?? null, roles: claims.roles, sessionId: claims.sid, guest: claims.guest, ip: claims.ip }, expiresAt: claims.exp };
   } catch {
     return null;
   }

@@ -3,18 +3,23 @@ import { generateInternalKeyPair } from '../src/testing';
 import { importInternalPrivateKey, importInternalPublicKey, INTERNAL_ISSUER, signInternalToken, verifyInternalToken, type Viewer } from '../src/viewer';
 
 const viewer: Viewer = { userId: '6f1c7c1e-6a43-4a55-9a7e-0d8a3f3c2b11', roles: ['AGENT'], sessionId: 's-1', guest: false, ip: '10.0.0.1', correlationId: 'c-1' };
+const { correlationId: _correlationId, ...identity } = viewer;
 
 describe('internal identity tokens', () => {
   const pair = generateInternalKeyPair();
 
-  test('a subgraph reads back exactly the viewer the gateway signed for it', async () => {
+  test('a subgraph reads back exactly the identity the gateway signed for it, and when it expires', async () => {
     const token = await signInternalToken(await importInternalPrivateKey(pair.privateKey), viewer, 'user');
-    expect(await verifyInternalToken(await importInternalPublicKey(pair.publicKey), token, 'user')).toEqual(viewer);
+    const verified = await verifyInternalToken(await importInternalPublicKey(pair.publicKey), token, 'user');
+    expect(verified?.identity).toEqual(identity);
+    expect(verified!.expiresAt - Date.now() / 1000).toBeGreaterThan(55);
+    // The request's correlation id travels in its own header, so one token can serve several requests.
+    expect(JSON.stringify(verified)).not.toContain('c-1');
   });
 
   test('an anonymous viewer has no subject', async () => {
     const token = await signInternalToken(await importInternalPrivateKey(pair.privateKey), { ...viewer, userId: null, roles: [] }, 'user');
-    expect(await verifyInternalToken(await importInternalPublicKey(pair.publicKey), token, 'user')).toMatchObject({ userId: null, roles: [] });
+    expect((await verifyInternalToken(await importInternalPublicKey(pair.publicKey), token, 'user'))?.identity).toMatchObject({ userId: null, roles: [] });
   });
 
   test('a token for another subgraph, from another key, expired, or missing is refused', async () => {

@@ -1,15 +1,16 @@
 // Hive Gateway as a contender in the gateway benchmark: the platform's supergraph, routed to the
 // subgraphs the benchmark started, doing the identity work our gateway does (gateway/src/app.ts):
 // the client's access token verified against the auth subgraph's JWKS, and each subgraph called with
-// an internal token made for it and the correlation id. In-flight deduplication is off, as ours has none.
-import { randomUUID } from 'node:crypto';
+// an internal token made for it (reused per identity as ours does) and the correlation id. In-flight
+// deduplication is off, as ours has none.
 import type { IncomingMessage } from 'node:http';
 import { defineConfig, type GatewayConfigContext, type GatewayPlugin } from '@graphql-hive/gateway';
 import { GraphQLError } from 'graphql';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
+import { InternalTokenSigner } from '../../../shared/src/internal-tokens';
 import {
-  anonymousViewer, importInternalPrivateKey, INTERNAL_TOKEN_HEADER, ROLES, signInternalToken, type Viewer,
+  anonymousViewer, correlationIdOr, importInternalPrivateKey, INTERNAL_TOKEN_HEADER, ROLES, type Viewer,
 } from '../../../shared/src/viewer';
 
 const env = z.object({
@@ -25,7 +26,6 @@ const env = z.object({
 const ACCESS_TOKEN_TTL_SECONDS = 900;
 const CLOCK_TOLERANCE_SECONDS = 5;
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
-const CORRELATION_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 const claimsSchema = z.object({
   sub: z.uuid(),
@@ -36,8 +36,6 @@ const claimsSchema = z.object({
 
 interface IdentityContext {
   viewer: Viewer;
-  /** One internal token per subgraph per request, signed on first use. */
-  internalTokens: Map<string, Promise<string>>;
   /** Node's request, which Hive hands to the context on Node: the client's address. */
   req?: IncomingMessage;
 }
@@ -53,7 +51,7 @@ const unauthenticated = (message: string) =>
  */
 function identity(log: GatewayConfigContext['log']): GatewayPlugin<IdentityContext> {
   const jwks = createRemoteJWKSet(new URL(env.AUTH_JWKS_URL), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
-  const internalKey = importInternalPrivateKey(env.INTERNAL_JWT_PRIVATE_KEY);
+  const internalTokens = importInternalPrivateKey(env.INTERNAL_JWT_PRIVATE_KEY).then((key) => new InternalTokenSigner(key));
   const correlationIds = new WeakMap<Request, string>();
 
   async function verify(authorization: string, ip: string | null, correlationId: string): Promise<Viewer> {
@@ -81,24 +79,18 @@ function identity(log: GatewayConfigContext['log']): GatewayPlugin<IdentityConte
 
   return {
     async onContextBuilding({ context, extendContext }) {
-      const given = context.request.headers.get('x-correlation-id');
-      const correlationId = given && CORRELATION_ID.test(given) ? given : randomUUID();
+      const correlationId = correlationIdOr(context.request.headers.get('x-correlation-id'));
       correlationIds.set(context.request, correlationId);
       const ip = context.req?.socket.remoteAddress ?? null;
       const authorization = context.request.headers.get('authorization');
       const viewer = authorization ? await verify(authorization, ip, correlationId) : anonymousViewer(correlationId, ip);
-      extendContext({ viewer, internalTokens: new Map(), log });
+      extendContext({ viewer, log });
     },
     onSubgraphExecute({ subgraphName, executionRequest, setExecutionRequest }) {
       const context = executionRequest.context as Partial<IdentityContext> | undefined;
-      if (!context?.viewer || !context.internalTokens) return;
-      const { viewer, internalTokens } = context;
-      let token = internalTokens.get(subgraphName);
-      if (!token) {
-        token = internalKey.then((key) => signInternalToken(key, viewer, subgraphName));
-        internalTokens.set(subgraphName, token);
-      }
-      return token.then((signed) => {
+      if (!context?.viewer) return;
+      const { viewer } = context;
+      return internalTokens.then((tokens) => tokens.tokenFor(viewer, subgraphName)).then((signed) => {
         const extensions = executionRequest.extensions ?? {};
         setExecutionRequest({
           ...executionRequest,

@@ -13,7 +13,8 @@ import type { DocumentNode, GraphQLFormattedError } from 'graphql';
 import type { CryptoKey } from 'jose';
 import { ErrorCode, isClientSafe } from '../errors';
 import type { Logger } from '../logger';
-import { INTERNAL_TOKEN_HEADER, verifyInternalToken, type Viewer } from '../viewer';
+import { InternalTokenVerifier } from '../internal-tokens';
+import { correlationIdOr, INTERNAL_TOKEN_HEADER, type Viewer } from '../viewer';
 
 export interface ServiceContext {
   viewer: Viewer;
@@ -58,6 +59,8 @@ export function maskError(log: Logger, production: boolean) {
 export async function startSubgraphServer<C extends ServiceContext>(options: SubgraphServerOptions<C>, port: number, host: string): Promise<RunningServer> {
   const app = express();
   app.disable('x-powered-by');
+  // GraphQL answers are POSTed and never revalidated: hashing each one for an ETag is wasted work.
+  app.set('etag', false);
   const httpServer = http.createServer(app);
   // The gateway keeps connections to subgraphs open between requests. If the subgraph closed an idle
   // one first (Node's default is after 5 s), a request the gateway sends on it at that moment fails with
@@ -85,9 +88,10 @@ export async function startSubgraphServer<C extends ServiceContext>(options: Sub
   });
   options.routes?.(app);
 
+  const identities = new InternalTokenVerifier(options.internalKey, options.name);
   app.use('/graphql',
     async (req, res, next) => {
-      const viewer = await verifyInternalToken(options.internalKey, req.get(INTERNAL_TOKEN_HEADER), options.name);
+      const viewer = await identities.viewerFor(req.get(INTERNAL_TOKEN_HEADER), correlationIdOr(req.get('x-correlation-id')));
       if (!viewer) {
         res.status(401).json({ errors: [{ message: 'This service only answers the gateway', extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
         return;

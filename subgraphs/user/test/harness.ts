@@ -7,7 +7,7 @@ import {
   type EventEnvelope, type PayloadOf, type Role, type Viewer,
 } from '@desk/shared';
 import {
-  collectEvents as collectPublished, createTestDatabase, createTestNats, eventually, generateInternalKeyPair, testViewer,
+  collectEvents as collectPublished, createTestDatabase, createTestNats, eventually, gatewayHeaders, generateInternalKeyPair, testViewer,
   type GqlResponse, type TestDatabase, type TestNats,
 } from '@desk/shared/src/testing';
 
@@ -87,7 +87,7 @@ export async function startHarness(): Promise<Harness> {
   const harness: Harness = {
     service, db, nats, privateKey, queries, tokenFor, post,
     async gql(query, variables = {}, viewer = anonymous(), headers = {}) {
-      const identity: Record<string, string> = viewer ? { 'x-internal-identity': await tokenFor(viewer) } : {};
+      const identity = viewer ? await gatewayHeaders(privateKey, viewer, 'user') : {};
       const { status, body } = await post({ query, variables }, { ...identity, ...headers });
       return { status, ...(body as object) };
     },
