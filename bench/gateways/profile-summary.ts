@@ -1,5 +1,6 @@
-// Where a V8 CPU profile (node --cpu-prof) spent its time: self time by function and by package.
-//   npx tsx bench/gateways/profile-summary.ts <file.cpuprofile> [rows] [last seconds only]
+// Where a V8 CPU profile (node --cpu-prof) spent its busy time (idle left out): self time by function
+// and by package, optionally within a window counted back from the profile's end.
+//   npx tsx bench/gateways/profile-summary.ts <file.cpuprofile> [rows] [window start, seconds before the end] [window end, seconds before the end]
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
@@ -8,12 +9,13 @@ interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[
 const profile = JSON.parse(readFileSync(process.argv[2], 'utf8')) as Profile;
 const rows = Number(process.argv[3] ?? 30);
 const from = process.argv[4] ? profile.endTime - Number(process.argv[4]) * 1e6 : 0;
+const to = process.argv[5] ? profile.endTime - Number(process.argv[5]) * 1e6 : Infinity;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<number, number>();
 let at = profile.startTime;
 profile.samples.forEach((id, i) => {
   at += profile.timeDeltas[i] ?? 0;
-  if (at >= from) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  if (at >= from && at <= to && byId.get(id)!.callFrame.functionName !== '(idle)') selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 });
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 

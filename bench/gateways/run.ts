@@ -66,8 +66,8 @@ function ensureTools(): void {
 }
 
 async function startOurs(platform: Platform, protections: 'on' | 'off', checkout?: string): Promise<Running> {
-  // BENCH_NODE_ARGS reaches our gateway only, e.g. "--cpu-prof --cpu-prof-dir=bench/results/profiles".
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  // BENCH_NODE_ARGS reaches our gateway only (not the baseline's), e.g. "--cpu-prof --cpu-prof-dir=bench/results/profiles".
+  const nodeArgs = checkout ? [] : process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const gateway = await spawnGateway(platform, { env: { NODE_ENV: 'production', LOG_LEVEL: 'warn', PROTECTIONS: protections }, nodeArgs, checkout });
   return { url: gateway.url, pid: gateway.child.pid!, stop: gateway.stop };
 }

@@ -237,6 +237,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
       await webSockets.close();
       await server.stop();
       await revocations.stop();
+      requestLogs.flush();
       await nc.drain().catch(() => undefined);
     },
   };
