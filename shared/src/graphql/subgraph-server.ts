@@ -1,19 +1,22 @@
-// The HTTP shell every subgraph shares: Apollo Server on express, `/health` and `/ready`, and the check
-// that each GraphQL request carries the gateway's internal identity token (`_service` and `_entities` too).
+// The HTTP shell every subgraph shares: Apollo Server on Node's HTTP server for `/graphql`, express for
+// `/health`, `/ready` and a subgraph's own routes, and the check that each GraphQL request carries the
+// gateway's internal identity token (`_service` and `_entities` too).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import type { DocumentNode, GraphQLFormattedError } from 'graphql';
 import type { CryptoKey } from 'jose';
 import { ErrorCode, isClientSafe } from '../errors';
 import type { Logger } from '../logger';
 import { InternalTokenVerifier } from '../internal-tokens';
+import { answerError, failedRequest, graphqlHandler, isGraphQLPath } from './http-handler';
 import { correlationIdOr, INTERNAL_TOKEN_HEADER, type Viewer } from '../viewer';
 
 export interface ServiceContext {
@@ -61,7 +64,8 @@ export async function startSubgraphServer<C extends ServiceContext>(options: Sub
   app.disable('x-powered-by');
   // GraphQL answers are POSTed and never revalidated: hashing each one for an ETag is wasted work.
   app.set('etag', false);
-  const httpServer = http.createServer(app);
+  // Requests are routed once everything below is set up (it listens last).
+  const httpServer = http.createServer();
   // The gateway keeps connections to subgraphs open between requests. If the subgraph closed an idle
   // one first (Node's default is after 5 s), a request the gateway sends on it at that moment fails with
   // "socket hang up"; so the gateway's side always closes idle connections first.
@@ -76,6 +80,8 @@ export async function startSubgraphServer<C extends ServiceContext>(options: Sub
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Traces are for Apollo's hosted studio, which this platform does not report to.
       ApolloServerPluginInlineTraceDisabled(),
+      // No resolver gives cache hints, and the gateway caches nothing by them: no per-field bookkeeping.
+      ApolloServerPluginCacheControlDisabled(),
       ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
@@ -89,25 +95,21 @@ export async function startSubgraphServer<C extends ServiceContext>(options: Sub
   options.routes?.(app);
 
   const identities = new InternalTokenVerifier(options.internalKey, options.name);
-  app.use('/graphql',
-    async (req, res, next) => {
-      const viewer = await identities.viewerFor(req.get(INTERNAL_TOKEN_HEADER), correlationIdOr(req.get('x-correlation-id')));
-      if (!viewer) {
-        res.status(401).json({ errors: [{ message: 'This service only answers the gateway', extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
-        return;
-      }
-      res.locals.viewer = viewer;
-      next();
-    },
-    express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, {
-      context: async ({ res }) => {
-        const viewer = res.locals.viewer as Viewer;
-        const log = options.log.child({ correlationId: viewer.correlationId, userId: viewer.userId });
-        return options.context(viewer, log);
-      },
-    }),
-  );
+  const execute = graphqlHandler(apollo, 1_000_000);
+  const serveGraphQL = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const correlationId = correlationIdOr(req.headers['x-correlation-id']?.toString());
+    const header = req.headers[INTERNAL_TOKEN_HEADER];
+    const viewer = await identities.viewerFor(typeof header === 'string' ? header : undefined, correlationId);
+    if (!viewer) {
+      answerError(res, 401, ErrorCode.UNAUTHENTICATED, 'This service only answers the gateway');
+      return;
+    }
+    await execute(req, res, async () => options.context(viewer, options.log.child({ correlationId, userId: viewer.userId })));
+  };
+  httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (isGraphQLPath(req.url)) serveGraphQL(req, res).catch(() => failedRequest(res));
+    else app(req, res);
+  });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -1,0 +1,83 @@
+// Apollo Server on Node's own HTTP server, for the one route nearly every request of a subgraph takes:
+// the steps of the express integration (headers, body, executeHTTPGraphQLRequest, the answer) without the
+// router, body parser and response helpers around them, which cost a subgraph more CPU per request than
+// its GraphQL execution (see BENCHMARKS.md). Other routes stay on express.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { ErrorCode } from '../errors';
+
+export type GraphQLHandler<C> = (req: IncomingMessage, res: ServerResponse, context: () => Promise<C>) => Promise<void>;
+
+/** True for the path the handler serves: `/graphql`, with or without a query string. */
+export const isGraphQLPath = (url: string | undefined): boolean =>
+  url === '/graphql' || (url?.startsWith('/graphql?') ?? false);
+
+export function answerError(res: ServerResponse, status: number, code: string, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+}
+
+/** The body as text, or null when it is larger than the limit (the rest is not read). */
+function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.resolve(null);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.pause();
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export function graphqlHandler<C extends BaseContext>(apollo: ApolloServer<C>, maxBodyBytes: number): GraphQLHandler<C> {
+  apollo.assertStarted('graphqlHandler()');
+  return async (req, res, context) => {
+    const text = await readBody(req, maxBodyBytes);
+    if (text === null) {
+      res.setHeader('connection', 'close');
+      answerError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBodyBytes} bytes`);
+      return;
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown = text;
+    if (headers.get('content-type')?.includes('json') && text !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        answerError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON');
+        return;
+      }
+    }
+    const url = req.url ?? '';
+    const query = url.indexOf('?');
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search: query < 0 ? '' : url.slice(query), body },
+      context,
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+}
+
+/** Answers a request the handler could not finish (a bug, a closed socket) without ending the process. */
+export function failedRequest(res: ServerResponse): void {
+  if (res.headersSent) res.destroy();
+  else answerError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+}
