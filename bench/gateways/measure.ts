@@ -13,6 +13,8 @@ export interface Sample {
   p50Ms: number;
   p99Ms: number;
   cpuMsPerRequest: number;
+  /** CPU the subgraphs (all in the benchmark's own process) spent per request. */
+  subgraphCpuMsPerRequest: number;
   peakRssMiB: number;
 }
 
@@ -40,6 +42,7 @@ export async function load(options: {
 }): Promise<Sample> {
   const script = path.join(__dirname, 'load.lua');
   const before = cpuMs(options.pid);
+  const subgraphsBefore = cpuMs(process.pid);
   let peak = rssMiB(options.pid);
   let exited: unknown = null;
   const sampler = setInterval(() => {
@@ -56,11 +59,13 @@ export async function load(options: {
     }
     if (exited) throw exited;
     const used = cpuMs(options.pid) - before;
+    const subgraphsUsed = cpuMs(process.pid) - subgraphsBefore;
     return {
       rps: summary.requests / (summary.durationUs / 1e6),
       p50Ms: summary.p50Us / 1000,
       p99Ms: summary.p99Us / 1000,
       cpuMsPerRequest: used / summary.requests,
+      subgraphCpuMsPerRequest: subgraphsUsed / summary.requests,
       peakRssMiB: Math.max(peak, rssMiB(options.pid)),
     };
   } finally {

@@ -38,12 +38,12 @@ function pairedRatio(a: Sample[] | undefined, b: Sample[] | undefined, metric: k
 export function figuresTable(samples: Samples, titles: Record<string, string>): string {
   const lines: string[] = [];
   for (const [query, byContender] of Object.entries(samples)) {
-    lines.push(`#### ${titles[query]}`, '', '| gateway | requests/s | p50 ms | p99 ms | CPU ms / request | peak RSS MiB |', '|---|---:|---:|---:|---:|---:|');
+    lines.push(`#### ${titles[query]}`, '', '| gateway | requests/s | p50 ms | p99 ms | CPU ms / request | peak RSS MiB | subgraphs CPU ms / request |', '|---|---:|---:|---:|---:|---:|---:|');
     for (const contender of CONTENDERS) {
       const runs = byContender[contender];
       if (!runs) continue;
       const of = (metric: keyof Sample) => spread(runs.map((r) => r[metric]));
-      lines.push(`| ${LABELS[contender]} | ${cell(of('rps'))} | ${cell(of('p50Ms'), 1)} | ${cell(of('p99Ms'), 1)} | ${cell(of('cpuMsPerRequest'), 2)} | ${cell(of('peakRssMiB'))} |`);
+      lines.push(`| ${LABELS[contender]} | ${cell(of('rps'))} | ${cell(of('p50Ms'), 1)} | ${cell(of('p99Ms'), 1)} | ${cell(of('cpuMsPerRequest'), 2)} | ${cell(of('peakRssMiB'))} | ${cell(of('subgraphCpuMsPerRequest'), 2)} |`);
     }
     lines.push('');
   }

@@ -199,7 +199,7 @@ async function main(): Promise<void> {
         for (const name of order) {
           const sample = await once(q, name, settings.seconds);
           (samples[q.name][name] ??= []).push(sample);
-          console.log(`  round ${round + 1} ${q.name.padEnd(5)} ${LABELS[name].padEnd(24)} ${sample.rps.toFixed(0).padStart(6)} req/s  p50 ${sample.p50Ms.toFixed(1)} ms  p99 ${sample.p99Ms.toFixed(1)} ms  ${sample.cpuMsPerRequest.toFixed(2)} CPU ms/req  ${sample.peakRssMiB.toFixed(0)} MiB`);
+          console.log(`  round ${round + 1} ${q.name.padEnd(5)} ${LABELS[name].padEnd(24)} ${sample.rps.toFixed(0).padStart(6)} req/s  p50 ${sample.p50Ms.toFixed(1)} ms  p99 ${sample.p99Ms.toFixed(1)} ms  ${sample.cpuMsPerRequest.toFixed(2)} CPU ms/req  ${sample.peakRssMiB.toFixed(0)} MiB  subgraphs ${sample.subgraphCpuMsPerRequest.toFixed(2)} CPU ms/req`);
         }
       }
     }
