@@ -49,3 +49,27 @@ test('when staff read a page of tickets with requester, order and payments, then
   expect(large).toBe(small);
   expect(large).toBeLessThanOrEqual(12);
 }, 180_000);
+
+test('when a client does not select totalCount, then no subgraph counts the rows', async () => {
+  const admin = (await platform.gql(ops.login, ADMIN)).data!.login.accessToken as string;
+  const counts = () => Object.values(platform.queries).flat().filter((sql) => /^\s*SELECT count\(/i.test(sql)).length;
+  const lists = [
+    ['tickets', 'tickets(first: 5) { edges { node { id } } }'],
+    ['orders', 'orders(first: 5) { edges { node { id } } }'],
+    ['users', 'users(first: 5) { edges { node { id } } }'],
+    ['products', 'products(first: 5) { edges { node { id } } }'],
+    ['requestLogs', 'requestLogs(first: 5) { edges { node { id } } }'],
+    ['auditEvents', 'auditEvents(first: 5) { edges { node { id } } }'],
+  ];
+  for (const [field, selection] of lists) {
+    resetCounts();
+    const page = await platform.gql(`query { ${selection} }`, {}, { token: admin });
+    expect(page.errors).toBeUndefined();
+    expect({ field, counts: counts() }).toEqual({ field, counts: 0 });
+    resetCounts();
+    const counted = await platform.gql(`query { ${field}(first: 5) { totalCount } }`, {}, { token: admin });
+    expect(counted.errors).toBeUndefined();
+    expect(typeof counted.data![field].totalCount).toBe('number');
+    expect({ field, counts: counts() }).toEqual({ field, counts: 1 });
+  }
+});

@@ -1,7 +1,8 @@
 // Newest-first pages over a table, by (time, id) so that rows with the same instant keep one order, and
-// the total under the same filter. Filters are collected with numbered parameters; nothing a client
+// the total under the same filter (counted only if asked for). Filters are collected with numbered parameters; nothing a client
 // sends is ever spliced into the SQL.
 import type { DataSource } from 'typeorm';
+import { lazyCount, type LazyCount } from '../graphql/pagination';
 
 /** Where a page starts: after the row with this time and id. */
 export interface PagePosition { at: Date; id: string; }
@@ -24,7 +25,7 @@ export class Where {
 /** One page newest first by (`timeColumn`, id) descending, `limit + 1` rows when there are more, and the total. */
 export async function newestFirstPage<R>(
   dataSource: DataSource, table: string, columns: string, timeColumn: string, where: Where, limit: number, after: PagePosition | null,
-): Promise<{ rows: R[]; totalCount: number }> {
+): Promise<{ rows: R[]; totalCount: LazyCount }> {
   const params = [...where.params];
   let pageWhere = where.sql;
   if (after) {
@@ -32,9 +33,10 @@ export async function newestFirstPage<R>(
     pageWhere += ` AND (${timeColumn}, id) < (CAST($${params.length - 1} AS timestamptz), CAST($${params.length} AS uuid))`;
   }
   params.push(limit + 1);
-  const [rows, count] = await Promise.all([
-    dataSource.query(`SELECT ${columns} FROM ${table} WHERE ${pageWhere} ORDER BY ${timeColumn} DESC, id DESC LIMIT $${params.length}`, params) as Promise<R[]>,
-    dataSource.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where.sql}`, where.params) as Promise<{ n: number }[]>,
-  ]);
-  return { rows, totalCount: count[0].n };
+  const rows = await dataSource.query(`SELECT ${columns} FROM ${table} WHERE ${pageWhere} ORDER BY ${timeColumn} DESC, id DESC LIMIT $${params.length}`, params) as R[];
+  const totalCount = lazyCount(async () => {
+    const [count] = await dataSource.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where.sql}`, where.params) as { n: number }[];
+    return count.n;
+  });
+  return { rows, totalCount };
 }

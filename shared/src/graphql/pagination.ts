@@ -12,8 +12,21 @@ export interface PageRequest {
 export interface Connection<T> {
   edges: { cursor: string; node: T }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  totalCount?: number;
 }
+
+/** A connection's total: counted only when a client selects `totalCount`, and then once. */
+export type LazyCount = () => Promise<number>;
+
+export function lazyCount(count: () => Promise<number>): LazyCount {
+  let counted: Promise<number> | undefined;
+  return () => (counted ??= count());
+}
+
+/** A connection with its lazy total, as the subgraphs' resolvers return them. */
+export interface CountedConnection<T = unknown> extends Connection<T> { totalCount: LazyCount; }
+
+/** The resolvers of every `…Connection` type: the total is counted when asked for. */
+export const countedConnection = { totalCount: (connection: CountedConnection): Promise<number> => connection.totalCount() };
 
 export function encodeCursor(key: string, id: string): string {
   return Buffer.from(JSON.stringify([key, id])).toString('base64url');
@@ -39,8 +52,8 @@ export function pageRequest(first: number | null | undefined, after: string | nu
 }
 
 /** A connection with nothing in it: what a viewer gets of a list they may not see. */
-export function emptyConnection<T>(): Connection<T> & { totalCount: number } {
-  return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0 };
+export function emptyConnection<T>(): CountedConnection<T> {
+  return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: async () => 0 };
 }
 
 /** Builds the connection from `limit + 1` rows fetched in order. */

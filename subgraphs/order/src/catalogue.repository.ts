@@ -1,6 +1,6 @@
 // Storage of categories and products in Postgres (schema `orders`). Everything it returns is a plain
 // record; write methods take the caller's transaction. Deleted products are never returned.
-import { returnedRows } from '@desk/shared';
+import { lazyCount, returnedRows, type LazyCount } from '@desk/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CategoryRecord, ProductChanges, ProductRecord } from './domain/catalogue';
 
@@ -67,7 +67,7 @@ export class CatalogueRepository {
   }
 
   /** By name then id; `limit + 1` rows when there are more. */
-  async pageProducts(query: ProductPageQuery): Promise<{ rows: ProductRecord[]; totalCount: number }> {
+  async pageProducts(query: ProductPageQuery): Promise<{ rows: ProductRecord[]; totalCount: LazyCount }> {
     const { where, params } = this.productFilter(query);
     const pageParams = [...params];
     let pageWhere = where;
@@ -76,11 +76,12 @@ export class CatalogueRepository {
       pageWhere += ` AND (lower(name), id) > ($${pageParams.length - 1}, CAST($${pageParams.length} AS uuid))`;
     }
     pageParams.push(query.limit + 1);
-    const [rows, count] = await Promise.all([
-      this.dataSource.query(`SELECT ${PRODUCT_COLUMNS} FROM products WHERE ${pageWhere} ORDER BY lower(name), id LIMIT $${pageParams.length}`, pageParams),
-      this.dataSource.query(`SELECT count(*)::int AS n FROM products WHERE ${where}`, params),
-    ]);
-    return { rows: (rows as ProductRow[]).map(toProduct), totalCount: count[0].n };
+    const rows = await this.dataSource.query(`SELECT ${PRODUCT_COLUMNS} FROM products WHERE ${pageWhere} ORDER BY lower(name), id LIMIT $${pageParams.length}`, pageParams);
+    const totalCount = lazyCount(async () => {
+      const [count] = await this.dataSource.query(`SELECT count(*)::int AS n FROM products WHERE ${where}`, params) as { n: number }[];
+      return count.n;
+    });
+    return { rows: (rows as ProductRow[]).map(toProduct), totalCount };
   }
 
   private productFilter(query: ProductPageQuery): { where: string; params: unknown[] } {

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, isUuid, pageRequest, toConnection,
-  type Connection, type Viewer,
+  type CountedConnection, type Viewer,
 } from '@desk/shared';
 import type DataLoader from 'dataloader';
 import type { CatalogueRepository } from './catalogue.repository';
@@ -11,7 +11,7 @@ import { can } from './policy';
 
 export const SEARCH_MAX = 100;
 
-export interface ProductConnection extends Connection<ProductRecord> { totalCount: number; }
+export type ProductConnection = CountedConnection<ProductRecord>;
 
 export interface CatalogueLoaders {
   products: DataLoader<string, ProductRecord | null>;

@@ -1,6 +1,6 @@
 // Storage of orders, their lines and status history in Postgres (schema `orders`). Everything it
 // returns is a plain record; write methods take the caller's transaction.
-import { Where, newestFirstPage } from '@desk/shared';
+import { Where, newestFirstPage, type LazyCount } from '@desk/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { OrderItemRecord, OrderRecord, OrderStatus, StatusChangeRecord } from './domain/order';
 
@@ -64,7 +64,7 @@ export class OrderRepository {
   }
 
   /** Newest first, the id breaking ties; `limit + 1` rows when there are more. */
-  async page(query: OrderPageQuery): Promise<{ rows: OrderRecord[]; totalCount: number }> {
+  async page(query: OrderPageQuery): Promise<{ rows: OrderRecord[]; totalCount: LazyCount }> {
     const where = new Where();
     if (query.customerId) where.add((p) => `customer_id = ${p}`, query.customerId);
     if (query.statuses) where.add((p) => `status = ANY(${p})`, query.statuses);

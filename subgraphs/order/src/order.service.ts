@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import {
   BadUserInputError, ForbiddenError, NotFoundError, OrderPaymentRejected, OrderPlaced, OrderStatus, OrderStatusChanged, UnauthenticatedError,
   appendEvent, emptyConnection, isUuid, pageRequest, toConnection,
-  type Connection, type EventCause, type Logger, type OutboxRelay, type Viewer,
+  type CountedConnection, type EventCause, type Logger, type OutboxRelay, type Viewer,
 } from '@desk/shared';
 import type DataLoader from 'dataloader';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -17,7 +17,7 @@ import {
 import { can } from './policy';
 import type { OrderRepository } from './order.repository';
 
-export interface OrderConnection extends Connection<OrderRecord> { totalCount: number; }
+export type OrderConnection = CountedConnection<OrderRecord>;
 
 /** What the service needs that outlives a request. */
 export interface OrderServiceDeps {

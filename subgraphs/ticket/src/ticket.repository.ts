@@ -1,7 +1,7 @@
 // Storage of tickets, their comments and status history, and the order and user projections, in
 // Postgres (schema `tickets`). Everything it returns is a plain record; write methods take the
 // caller's transaction.
-import { Where, newestFirstPage, type Role } from '@desk/shared';
+import { Where, newestFirstPage, type Role, type LazyCount } from '@desk/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CommentRecord, StatusChangeRecord, TicketPriority, TicketRecord, TicketStatus } from './domain/ticket';
 
@@ -79,7 +79,7 @@ export class TicketRepository {
   }
 
   /** Newest first, the id breaking ties; `limit + 1` rows when there are more, and the count of all that match. */
-  async page(query: TicketPageQuery): Promise<{ rows: TicketRecord[]; totalCount: number }> {
+  async page(query: TicketPageQuery): Promise<{ rows: TicketRecord[]; totalCount: LazyCount }> {
     const where = new Where();
     if (query.visibleTo) where.add((p) => `requester_id = ${p}`, query.visibleTo);
     if (query.requesterId) where.add((p) => `requester_id = ${p}`, query.requesterId);

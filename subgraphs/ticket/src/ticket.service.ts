@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import {
   BadUserInputError, ForbiddenError, NotFoundError, TicketAssigned, TicketCommented, TicketOpened, TicketStatusChanged, UnauthenticatedError,
   appendEvent, awaitProjection, emptyConnection, handleOnce, isUuid, pageRequest, toConnection,
-  type Connection, type EventEnvelope, type Logger, type OrderPlaced, type OutboxRelay, type PayloadOf, type Role,
+  type CountedConnection, type EventEnvelope, type Logger, type OrderPlaced, type OutboxRelay, type PayloadOf, type Role,
   type UserRegistered, type UserRolesChanged, type Viewer,
 } from '@desk/shared';
 import type DataLoader from 'dataloader';
@@ -20,7 +20,7 @@ import type { TicketRepository } from './ticket.repository';
 
 const STAFF_ROLES: readonly Role[] = ['AGENT', 'ADMIN'];
 
-export interface TicketConnection extends Connection<TicketRecord> { totalCount: number; }
+export type TicketConnection = CountedConnection<TicketRecord>;
 
 export interface TicketFilterInput {
   status?: readonly TicketStatus[] | null;

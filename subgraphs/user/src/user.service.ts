@@ -2,8 +2,8 @@
 // the matching event in the same transaction, and recording registrations.
 import {
   BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError, UserProfileUpdated, UserRolesChanged,
-  appendEvent, awaitProjection, handleOnce, isUuid, pageRequest, toConnection,
-  type Connection, type EventEnvelope, type Logger, type OutboxRelay, type PayloadOf, type Role, type UserRegistered, type Viewer,
+  appendEvent, awaitProjection, handleOnce, isUuid, lazyCount, pageRequest, toConnection,
+  type CountedConnection, type EventEnvelope, type Logger, type OutboxRelay, type PayloadOf, type Role, type UserRegistered, type Viewer,
 } from '@desk/shared';
 import type DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
@@ -17,7 +17,7 @@ export const SEARCH_MAX = 100;
 
 export type PrivateField = 'email' | 'document' | 'phone';
 
-export interface UserConnection extends Connection<UserRecord> { totalCount: number; }
+export type UserConnection = CountedConnection<UserRecord>;
 
 /** What the service needs that outlives a request. */
 export interface UserServiceDeps {
@@ -75,10 +75,8 @@ export class UserService {
     const request = pageRequest(args.first, args.after);
     const search = normalizeSearch(args.search);
     const after = request.after ? cursorPosition(request.after) : null;
-    const [rows, totalCount] = await Promise.all([
-      this.deps.repository.page({ limit: request.limit, after, search }),
-      this.deps.repository.count(search),
-    ]);
+    const rows = await this.deps.repository.page({ limit: request.limit, after, search });
+    const totalCount = lazyCount(() => this.deps.repository.count(search));
     for (const row of rows) this.loader.prime(row.id, row);
     const connection = toConnection(rows, request, (u) => ({ key: u.createdAt.toISOString(), id: u.id }));
     return { ...connection, totalCount };

@@ -1,6 +1,6 @@
 // Storage of the audit trail (every domain event, payload redacted) in Postgres (schema `logs`):
 // batch inserts that absorb redeliveries, filtered newest-first pages, and the retention sweep.
-import { Where, newestFirstPage } from '@desk/shared';
+import { Where, newestFirstPage, type LazyCount } from '@desk/shared';
 import type { DataSource } from 'typeorm';
 import type { AuditEventQuery, AuditEventRecord, PageAfter } from './domain/log';
 import { deleteOlderThan, likePrefix, valuesList } from './sql';
@@ -42,7 +42,7 @@ export class AuditEventRepository {
     return rows[0].n;
   }
 
-  async page(query: AuditEventQuery, limit: number, after: PageAfter | null): Promise<{ rows: AuditEventRecord[]; totalCount: number }> {
+  async page(query: AuditEventQuery, limit: number, after: PageAfter | null): Promise<{ rows: AuditEventRecord[]; totalCount: LazyCount }> {
     const where = new Where();
     if (query.type) {
       if (query.type.endsWith('.')) where.add((p) => `type LIKE ${p}`, likePrefix(query.type));

@@ -1,12 +1,12 @@
 // Reading the logs for admins: checks the viewer, turns filters and cursors into repository queries,
 // and builds the connections.
-import { BadUserInputError, isUuid, pageRequest, toConnection, type Connection, type Viewer } from '@desk/shared';
+import { BadUserInputError, isUuid, pageRequest, toConnection, type CountedConnection, type Viewer } from '@desk/shared';
 import type { AuditEventRepository } from './audit-event.repository';
 import type { AuditEventQuery, AuditEventRecord, PageAfter, RequestLogQuery, RequestLogRecord } from './domain/log';
 import { authorize } from './policy';
 import type { RequestLogRepository } from './request-log.repository';
 
-export interface LogConnection<T> extends Connection<T> { totalCount: number; }
+export type LogConnection<T> = CountedConnection<T>;
 
 export interface PageArgs { first?: number | null; after?: string | null; }
 

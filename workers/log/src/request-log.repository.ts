@@ -1,6 +1,6 @@
 // Storage of gateway request logs in Postgres (schema `logs`): batch inserts that absorb
 // redeliveries, filtered newest-first pages, and the retention sweep.
-import { Where, newestFirstPage } from '@desk/shared';
+import { Where, newestFirstPage, type LazyCount } from '@desk/shared';
 import type { DataSource } from 'typeorm';
 import type { PageAfter, RequestLogQuery, RequestLogRecord } from './domain/log';
 import { deleteOlderThan, valuesList } from './sql';
@@ -46,7 +46,7 @@ export class RequestLogRepository {
     return rows[0].n;
   }
 
-  async page(query: RequestLogQuery, limit: number, after: PageAfter | null): Promise<{ rows: RequestLogRecord[]; totalCount: number }> {
+  async page(query: RequestLogQuery, limit: number, after: PageAfter | null): Promise<{ rows: RequestLogRecord[]; totalCount: LazyCount }> {
     const where = new Where();
     if (query.operationName) where.add((p) => `operation_name = ${p}`, query.operationName);
     if (query.outcome) where.add((p) => `outcome = ${p}`, query.outcome);

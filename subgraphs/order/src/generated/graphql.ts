@@ -3,6 +3,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { ProductRecord, CategoryRecord } from '../domain/catalogue';
 import type { OrderRecord, OrderItemRecord, StatusChangeRecord, UserReference } from '../domain/order';
+import type { CountedConnection } from '@desk/shared';
 import type { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -426,9 +427,9 @@ export type ResolversTypes = {
   User: ResolverTypeWrapper<UserReference>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
-  ProductConnection: ResolverTypeWrapper<Omit<ProductConnection, 'edges'> & { edges: Array<ResolversTypes['ProductEdge']> }>;
+  ProductConnection: ResolverTypeWrapper<CountedConnection>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
-  OrderConnection: ResolverTypeWrapper<Omit<OrderConnection, 'edges'> & { edges: Array<ResolversTypes['OrderEdge']> }>;
+  OrderConnection: ResolverTypeWrapper<CountedConnection>;
   ProductFilter: ProductFilter;
   OrderFilter: OrderFilter;
   CreateCategoryInput: CreateCategoryInput;
@@ -462,9 +463,9 @@ export type ResolversParentTypes = {
   User: UserReference;
   PageInfo: PageInfo;
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
-  ProductConnection: Omit<ProductConnection, 'edges'> & { edges: Array<ResolversParentTypes['ProductEdge']> };
+  ProductConnection: CountedConnection;
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
-  OrderConnection: Omit<OrderConnection, 'edges'> & { edges: Array<ResolversParentTypes['OrderEdge']> };
+  OrderConnection: CountedConnection;
   ProductFilter: ProductFilter;
   OrderFilter: OrderFilter;
   CreateCategoryInput: CreateCategoryInput;

@@ -2,6 +2,7 @@
 /* eslint-disable */
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { TicketRecord, CommentRecord, UserReference, OrderReference } from '../domain/ticket';
+import type { CountedConnection } from '@desk/shared';
 import type { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -315,7 +316,7 @@ export type ResolversTypes = {
   Order: ResolverTypeWrapper<OrderReference>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   TicketEdge: ResolverTypeWrapper<Omit<TicketEdge, 'node'> & { node: ResolversTypes['Ticket'] }>;
-  TicketConnection: ResolverTypeWrapper<Omit<TicketConnection, 'edges'> & { edges: Array<ResolversTypes['TicketEdge']> }>;
+  TicketConnection: ResolverTypeWrapper<CountedConnection>;
   TicketFilter: TicketFilter;
   OpenTicketInput: OpenTicketInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -342,7 +343,7 @@ export type ResolversParentTypes = {
   Order: OrderReference;
   PageInfo: PageInfo;
   TicketEdge: Omit<TicketEdge, 'node'> & { node: ResolversParentTypes['Ticket'] };
-  TicketConnection: Omit<TicketConnection, 'edges'> & { edges: Array<ResolversParentTypes['TicketEdge']> };
+  TicketConnection: CountedConnection;
   TicketFilter: TicketFilter;
   OpenTicketInput: OpenTicketInput;
   Query: Record<PropertyKey, never>;

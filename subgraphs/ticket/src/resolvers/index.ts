@@ -1,5 +1,5 @@
 // All resolvers of the ticket subgraph, keyed by type name.
-import { DateTimeScalar } from '@desk/shared';
+import { countedConnection, DateTimeScalar } from '@desk/shared';
 import type { Resolvers } from '../generated/graphql';
 import { Mutation } from './mutation.resolvers';
 import { Order } from './order.resolvers';
@@ -7,4 +7,4 @@ import { Query } from './query.resolvers';
 import { Ticket, TicketComment } from './ticket.resolvers';
 import { User } from './user.resolvers';
 
-export const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Ticket, TicketComment, User, Order };
+export const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Ticket, TicketComment, User, Order, TicketConnection: countedConnection };

@@ -2,6 +2,7 @@
 /* eslint-disable */
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { RequestLogRecord, AuditEventRecord } from '../domain/log';
+import type { CountedConnection } from '@desk/shared';
 import type { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -240,10 +241,10 @@ export type ResolversTypes = {
   AuditEvent: ResolverTypeWrapper<AuditEventRecord>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   RequestLogEdge: ResolverTypeWrapper<Omit<RequestLogEdge, 'node'> & { node: ResolversTypes['RequestLog'] }>;
-  RequestLogConnection: ResolverTypeWrapper<Omit<RequestLogConnection, 'edges'> & { edges: Array<ResolversTypes['RequestLogEdge']> }>;
+  RequestLogConnection: ResolverTypeWrapper<CountedConnection>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AuditEventEdge: ResolverTypeWrapper<Omit<AuditEventEdge, 'node'> & { node: ResolversTypes['AuditEvent'] }>;
-  AuditEventConnection: ResolverTypeWrapper<Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEventEdge']> }>;
+  AuditEventConnection: ResolverTypeWrapper<CountedConnection>;
   RequestLogFilter: RequestLogFilter;
   AuditEventFilter: AuditEventFilter;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -267,10 +268,10 @@ export type ResolversParentTypes = {
   AuditEvent: AuditEventRecord;
   PageInfo: PageInfo;
   RequestLogEdge: Omit<RequestLogEdge, 'node'> & { node: ResolversParentTypes['RequestLog'] };
-  RequestLogConnection: Omit<RequestLogConnection, 'edges'> & { edges: Array<ResolversParentTypes['RequestLogEdge']> };
+  RequestLogConnection: CountedConnection;
   Int: Scalars['Int']['output'];
   AuditEventEdge: Omit<AuditEventEdge, 'node'> & { node: ResolversParentTypes['AuditEvent'] };
-  AuditEventConnection: Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEventEdge']> };
+  AuditEventConnection: CountedConnection;
   RequestLogFilter: RequestLogFilter;
   AuditEventFilter: AuditEventFilter;
   Query: Record<PropertyKey, never>;
