@@ -26,6 +26,7 @@ import { seed, writeTokenPool, type Seeded } from './seed';
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULTS = path.join(ROOT, 'bench', 'results');
 const CHARTS = path.join(ROOT, 'bench', 'charts');
+const DEFAULT_CONNECTIONS = 16;
 const LOAD_CPU = 0;
 const GATEWAY_CPU = 1;
 
@@ -33,7 +34,7 @@ const settings = {
   rounds: Number(process.env.BENCH_ROUNDS ?? 3),
   seconds: Number(process.env.BENCH_SECONDS ?? 10),
   warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 5),
-  connections: Number(process.env.BENCH_CONNECTIONS ?? 16),
+  connections: Number(process.env.BENCH_CONNECTIONS ?? DEFAULT_CONNECTIONS),
   tokens: Number(process.env.BENCH_TOKENS ?? 20_000),
   queries: QUERIES.filter((q) => !process.env.BENCH_QUERIES || process.env.BENCH_QUERIES.split(',').includes(q.name)),
   contenders: CONTENDERS.filter((c) => (c !== 'baseline' || process.env.BENCH_BASELINE) && (!process.env.BENCH_CONTENDERS || process.env.BENCH_CONTENDERS.split(',').includes(c))),
@@ -207,9 +208,12 @@ async function main(): Promise<void> {
     const titles = Object.fromEntries(QUERIES.map((q) => [q.name, q.title]));
     const stamp = new Date().toISOString();
     writeFileSync(path.join(RESULTS, `gateways-${stamp.replace(/[:.]/g, '-')}.json`), JSON.stringify({ stamp, settings: { ...settings, queries: settings.queries.map((q) => q.name) }, samples }, null, 2));
-    for (const q of settings.queries) writeFileSync(path.join(CHARTS, `${q.name}.svg`), chart(q.title, samples[q.name]));
+    // A run at another concurrency keeps its own charts: deep.svg, deep-64-connections.svg.
+    const chartFile = (q: BenchQuery) => path.join(CHARTS, `${q.name}${settings.connections === DEFAULT_CONNECTIONS ? '' : `-${settings.connections}-connections`}.svg`);
+    const chartTitle = (q: BenchQuery) => `${q.title}${settings.connections === DEFAULT_CONNECTIONS ? '' : `, ${settings.connections} connections`}`;
+    for (const q of settings.queries) writeFileSync(chartFile(q), chart(chartTitle(q), samples[q.name]));
     console.log(`\n${figuresTable(samples, titles)}`);
-    console.log(`charts: ${settings.queries.map((q) => path.relative(ROOT, path.join(CHARTS, `${q.name}.svg`))).join(', ')}\n`);
+    console.log(`charts: ${settings.queries.map((q) => path.relative(ROOT, chartFile(q))).join(', ')}\n`);
     console.log(ratioTable(samples));
   } finally {
     for (const gateway of gateways.values()) await gateway.stop().catch(() => undefined);
