@@ -2,12 +2,12 @@
 // own keys. Never imported by production code.
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
+import type { CryptoKey } from 'jose';
 import { Pool } from 'pg';
 import { deleteStreams, ensureStreams, connectNats, subjects, type NatsConnection } from './nats';
 import { dropDatabase, ensureDatabase } from './db/data-source';
 import { createEnvelope, type EventCause, type EventDefinition, type EventEnvelope, type PayloadOf } from './events/define-event';
 import { INTERNAL_TOKEN_HEADER, anonymousViewer, importInternalPrivateKey, signInternalToken, type Role, type Viewer } from './viewer';
-import type { CryptoKey } from 'jose';
 
 export const TEST_POSTGRES = process.env.TEST_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432';
 export const TEST_NATS = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';

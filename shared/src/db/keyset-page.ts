@@ -1,6 +1,6 @@
 // Newest-first pages over a table, by (time, id) so that rows with the same instant keep one order, and
-// the total under the same filter (counted only if asked for). Filters are collected with numbered parameters; nothing a client
-// sends is ever spliced into the SQL.
+// the total under the same filter, counted only if a client asks for it. Filters are collected with
+// numbered parameters; nothing a client sends is ever spliced into the SQL.
 import type { DataSource } from 'typeorm';
 import { lazyCount, type LazyCount } from '../graphql/pagination';
 

@@ -1,7 +1,7 @@
 // Apollo Server on Node's own HTTP server, for the one route nearly every request of a subgraph takes:
 // the steps of the express integration (headers, body, executeHTTPGraphQLRequest, the answer) without the
-// router, body parser and response helpers around them, which cost a subgraph more CPU per request than
-// its GraphQL execution (see BENCHMARKS.md). Other routes stay on express.
+// router, body parser and response helpers around them, which took more of a subgraph's CPU than
+// graphql-js did (see BENCHMARKS.md). Other routes stay on express.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { ErrorCode } from '../errors';
