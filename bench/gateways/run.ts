@@ -26,6 +26,8 @@ import { seed, writeTokenPool, type Seeded } from './seed';
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULTS = path.join(ROOT, 'bench', 'results');
 const CHARTS = path.join(ROOT, 'bench', 'charts');
+/** A run with every standard contender draws the charts BENCHMARKS.md shows; any other run, its own. */
+const PUBLISHED: Contender[] = ['ours', 'ours-unprotected', 'hive-jit', 'hive', 'limit'];
 const DEFAULT_CONNECTIONS = 16;
 const LOAD_CPU = 0;
 const GATEWAY_CPU = 1;
@@ -147,7 +149,9 @@ async function main(): Promise<void> {
   ensureTools();
   pin(process.pid, LOAD_CPU);
   mkdirSync(RESULTS, { recursive: true });
-  mkdirSync(CHARTS, { recursive: true });
+  const charts = PUBLISHED.every((c) => settings.contenders.includes(c)) && !settings.contenders.includes('baseline')
+    ? CHARTS : path.join(RESULTS, 'charts');
+  mkdirSync(charts, { recursive: true });
   console.log(`gateways on CPU ${GATEWAY_CPU}; wrk and the subgraphs on CPU ${LOAD_CPU}`);
   const platform = await startPlatform();
   const gateways = new Map<Contender, Running>();
@@ -209,7 +213,7 @@ async function main(): Promise<void> {
     const stamp = new Date().toISOString();
     writeFileSync(path.join(RESULTS, `gateways-${stamp.replace(/[:.]/g, '-')}.json`), JSON.stringify({ stamp, settings: { ...settings, queries: settings.queries.map((q) => q.name) }, samples }, null, 2));
     // A run at another concurrency keeps its own charts: deep.svg, deep-64-connections.svg.
-    const chartFile = (q: BenchQuery) => path.join(CHARTS, `${q.name}${settings.connections === DEFAULT_CONNECTIONS ? '' : `-${settings.connections}-connections`}.svg`);
+    const chartFile = (q: BenchQuery) => path.join(charts, `${q.name}${settings.connections === DEFAULT_CONNECTIONS ? '' : `-${settings.connections}-connections`}.svg`);
     const chartTitle = (q: BenchQuery) => `${q.title}${settings.connections === DEFAULT_CONNECTIONS ? '' : `, ${settings.connections} connections`}`;
     for (const q of settings.queries) writeFileSync(chartFile(q), chart(chartTitle(q), samples[q.name]));
     console.log(`\n${figuresTable(samples, titles)}`);
