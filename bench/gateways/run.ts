@@ -213,8 +213,9 @@ async function main(): Promise<void> {
     const stamp = new Date().toISOString();
     writeFileSync(path.join(RESULTS, `gateways-${stamp.replace(/[:.]/g, '-')}.json`), JSON.stringify({ stamp, settings: { ...settings, queries: settings.queries.map((q) => q.name) }, samples }, null, 2));
     // A run at another concurrency keeps its own charts: deep.svg, deep-64-connections.svg.
-    const chartFile = (q: BenchQuery) => path.join(charts, `${q.name}${settings.connections === DEFAULT_CONNECTIONS ? '' : `-${settings.connections}-connections`}.svg`);
-    const chartTitle = (q: BenchQuery) => `${q.title}${settings.connections === DEFAULT_CONNECTIONS ? '' : `, ${settings.connections} connections`}`;
+    const otherConcurrency = settings.connections !== DEFAULT_CONNECTIONS;
+    const chartFile = (q: BenchQuery) => path.join(charts, `${q.name}${otherConcurrency ? `-${settings.connections}-connections` : ''}.svg`);
+    const chartTitle = (q: BenchQuery) => `${q.title}${otherConcurrency ? `, ${settings.connections} connections` : ''}`;
     for (const q of settings.queries) writeFileSync(chartFile(q), chart(chartTitle(q), samples[q.name]));
     console.log(`\n${figuresTable(samples, titles)}`);
     console.log(`charts: ${settings.queries.map((q) => path.relative(ROOT, chartFile(q))).join(', ')}\n`);

@@ -14,7 +14,7 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import { GraphQLError, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import {
-  anonymousViewer, AppError, connectNats, correlationIdOr, createLogger, ensureStreams, ErrorCode, importInternalPrivateKey, InternalTokenSigner,
+  anonymousViewer, answerBodyNotJson, answerBodyTooLarge, AppError, connectNats, correlationIdOr, createLogger, ensureStreams, ErrorCode, importInternalPrivateKey, InternalTokenSigner,
   type Logger,
 } from '@desk/shared';
 import { AccessTokenVerifier, type VerifiedToken } from './auth/access-token.verifier';
@@ -210,9 +210,9 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   const bodyErrors: ErrorRequestHandler = (error, _req, res, next) => {
     const status = (error as { status?: number }).status;
     if (status === 413) {
-      res.status(413).json({ errors: [{ message: `The request body is larger than ${env.MAX_BODY_BYTES} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      answerBodyTooLarge(res, env.MAX_BODY_BYTES);
     } else if (status === 400) {
-      res.status(400).json({ errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+      answerBodyNotJson(res);
     } else {
       next(error);
     }

@@ -12,9 +12,16 @@ export type GraphQLHandler<C> = (req: IncomingMessage, res: ServerResponse, cont
 export const isGraphQLPath = (url: string | undefined): boolean =>
   url === '/graphql' || (url?.startsWith('/graphql?') ?? false);
 
+/** A GraphQL-shaped error answer for a request that never reached GraphQL execution. */
 export function answerError(res: ServerResponse, status: number, code: string, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
 }
+
+/** The answers to a body that cannot be read as a request: the gateway's and the subgraphs' alike. */
+export const answerBodyTooLarge = (res: ServerResponse, maxBodyBytes: number): void =>
+  answerError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBodyBytes} bytes`);
+export const answerBodyNotJson = (res: ServerResponse): void =>
+  answerError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON');
 
 /** The body as text, or null when it is larger than the limit (the rest is not read). */
 function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
@@ -43,7 +50,7 @@ export function graphqlHandler<C extends BaseContext>(apollo: ApolloServer<C>, m
     const text = await readBody(req, maxBodyBytes);
     if (text === null) {
       res.setHeader('connection', 'close');
-      answerError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBodyBytes} bytes`);
+      answerBodyTooLarge(res, maxBodyBytes);
       return;
     }
     const headers = new HeaderMap();
@@ -55,7 +62,7 @@ export function graphqlHandler<C extends BaseContext>(apollo: ApolloServer<C>, m
       try {
         body = JSON.parse(text);
       } catch {
-        answerError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON');
+        answerBodyNotJson(res);
         return;
       }
     }
