@@ -85,7 +85,9 @@ export async function verifyInternalToken(key: CryptoKey, token: string | undefi
       clockTolerance: 5,
     });
     const claims = internalClaims.parse(payload);
-    return { identity: { userId: claims.sub ?? null, roles: claims.roles, sessionId: claims.sid, guest: claims.guest, ip: claims.ip }, expiresAt: claims.exp };
+    // Subgraphs keep a checked identity for the token's life and share it between requests: frozen.
+    const identity: Identity = Object.freeze({ userId: claims.sub ?? null, roles: Object.freeze(claims.roles), sessionId: claims.sid, guest: claims.guest, ip: claims.ip });
+    return { identity, expiresAt: claims.exp };
   } catch {
     return null;
   }
