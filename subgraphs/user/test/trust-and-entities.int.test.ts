@@ -116,7 +116,7 @@ describe('when the gateway resolves User references', () => {
       { r: ids.map((id) => ({ __typename: 'User', id })) }, viewerOf(randomUUID(), ['CUSTOMER']));
     expect(response.errors).toBeUndefined();
     expect(response.data?._entities.map((u: { id: string }) => u.id)).toEqual(ids);
-    const userSelects = h.queries.filter((sql) => /^\s*SELECT/i.test(sql) && /"users"/.test(sql) && !/outbox|inbox/.test(sql));
+    const userSelects = h.queries.filter((sql) => /^\s*SELECT/i.test(sql) && /\busers\b/.test(sql) && !/outbox|inbox/.test(sql));
     expect(userSelects).toHaveLength(1);
     expect(userSelects[0]).toMatch(/= ANY\(/);
   });
