@@ -1,6 +1,7 @@
 // The gateway's limits and defences, each shown refusing what it must and letting through what it may.
+import { gzipSync } from 'node:zlib';
 import { subjects } from '@desk/shared';
-import { ops, postGraphQL, registerCustomer, startExtraGateway, startPlatform, type Platform } from './support/platform';
+import { newCustomer, ops, postGraphQL, registerCustomer, startExtraGateway, startPlatform, type Platform } from './support/platform';
 
 let platform: Platform;
 let token: string;
@@ -86,11 +87,16 @@ describe('when a request is not an ordinary single operation', () => {
     expect(codeOf(big)).toBe('PAYLOAD_TOO_LARGE');
   });
 
-  test('then malformed JSON is a 400 with a code', async () => {
-    const response = await fetch(platform.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+  test.each([
+    ['malformed JSON', '{"query": '],
+    ['a JSON value that is not an object', '"{ __typename }"'],
+    ['JSON null', 'null'],
+    ['an empty body', ''],
+  ])('then %s is a 400 with a code', async (_case, body) => {
+    const response = await fetch(platform.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(response.status).toBe(400);
-    const body = await response.json() as { errors: { extensions: { code: string } }[] };
-    expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
+    const answer = await response.json() as { errors: { extensions: { code: string } }[] };
+    expect(answer.errors[0].extensions.code).toBe('BAD_REQUEST');
   });
 
   test('then the federation internals are not reachable through the gateway', async () => {
@@ -203,5 +209,68 @@ describe('when an operation runs', () => {
     const base = new URL(platform.gatewayUrl).origin;
     expect((await fetch(`${base}/health`)).status).toBe(200);
     expect((await fetch(`${base}/ready`)).status).toBe(200);
+  });
+});
+
+// A plain JSON POST to /graphql is served without express's router and body parser; any other form
+// still goes through express. Both must answer alike.
+describe('when an operation is sent in a less common form', () => {
+  const post = (headers: Record<string, string>, body: string | Buffer) => fetch(platform.gatewayUrl, { method: 'POST', headers, body });
+
+  test('then a compressed body, an explicit UTF-8 charset and a mixed-case type are answered as a plain one', async () => {
+    const body = JSON.stringify({ query: ops.me });
+    const plain = await (await post({ 'content-type': 'application/json', authorization: `Bearer ${token}` }, body)).json();
+    expect(plain).toMatchObject({ data: { me: { id: expect.any(String) } } });
+    for (const headers of [
+      { 'content-type': 'application/json', 'content-encoding': 'gzip' } as Record<string, string>,
+      { 'content-type': 'application/json; charset=utf-8' },
+      { 'content-type': 'Application/JSON' },
+    ]) {
+      const response = await post({ ...headers, authorization: `Bearer ${token}` }, headers['content-encoding'] ? gzipSync(body) : body);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual(plain);
+    }
+  });
+
+  test('then a charset JSON cannot be read in is refused, and nothing runs', async () => {
+    const unreadable: Record<string, string>[] = [
+      { 'content-type': 'application/json; charset=latin1' },
+      { 'content-type': 'application/json', 'content-encoding': 'compress' },
+    ];
+    for (const headers of unreadable) {
+      const input = newCustomer();
+      const response = await post(headers, JSON.stringify({ query: ops.register, variables: { input } }));
+      expect(response.status).toBe(415);
+      expect(codeOf(await response.json() as { errors?: { extensions?: Record<string, unknown> }[] })).toBe('UNSUPPORTED_MEDIA_TYPE');
+      // Had the registration run, the same email would now be taken.
+      expect((await platform.gql(ops.register, { input })).errors).toBeUndefined();
+    }
+  });
+
+  test('then CORS headers go only to allowed origins, and preflights are answered', async () => {
+    const allowed = 'https://studio.apollographql.com';
+    const fromAllowed = await post({ 'content-type': 'application/json', origin: allowed }, JSON.stringify({ query: '{ __typename }' }));
+    expect(fromAllowed.headers.get('access-control-allow-origin')).toBe(allowed);
+    const fromOther = await post({ 'content-type': 'application/json', origin: 'https://evil.example' }, JSON.stringify({ query: '{ __typename }' }));
+    expect(fromOther.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await fetch(platform.gatewayUrl, { method: 'OPTIONS', headers: { origin: allowed, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(allowed);
+  });
+
+  test('then the client address comes from X-Forwarded-For only behind a trusted proxy', async () => {
+    const customer = await registerCustomer(platform);
+    const signInFrom = async (url: string) => {
+      const login = await postGraphQL<{ login: { accessToken: string } }>(url, ops.login, { email: customer.email, password: customer.password }, { headers: { 'x-forwarded-for': '203.0.113.7' } });
+      const me = await postGraphQL<{ me: { sessions: { ip: string | null; current: boolean }[] } }>(url, '{ me { sessions { ip current } } }', {}, { token: login.data!.login.accessToken });
+      return me.data!.me.sessions.find((s) => s.current)!.ip;
+    };
+    expect(await signInFrom(platform.gatewayUrl)).toBe('127.0.0.1');
+    const behindProxy = await startExtraGateway(platform, { TRUST_PROXY: 'true' });
+    try {
+      expect(await signInFrom(behindProxy.url)).toBe('203.0.113.7');
+    } finally {
+      await behindProxy.stop();
+    }
   });
 });

@@ -14,7 +14,7 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import { GraphQLError, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import {
-  anonymousViewer, answerBodyNotJson, answerBodyTooLarge, AppError, connectNats, correlationIdOr, createLogger, ensureStreams, ErrorCode, importInternalPrivateKey, InternalTokenSigner,
+  anonymousViewer, answerBodyNotJson, answerBodyTooLarge, answerError, AppError, graphqlResponder, connectNats, correlationIdOr, createLogger, ensureStreams, ErrorCode, importInternalPrivateKey, InternalTokenSigner,
   type Logger,
 } from '@desk/shared';
 import { AccessTokenVerifier, type VerifiedToken } from './auth/access-token.verifier';
@@ -24,12 +24,13 @@ import type { GatewayEnv } from './env';
 import { gatewayFormatError } from './plugins/error-masking';
 import { parseLimits, protections } from './plugins/protections';
 import { RequestLogPublisher, requestLogPlugin } from './plugins/request-log.plugin';
+import { graphqlRoute } from './graphql-route';
 import { gatewayMetrics } from './metrics';
 import { SubgraphDataSource } from './subgraph.data-source';
 import { EventHub } from './subscriptions/event-hub';
 import { LiveQueryService, type LiveRequest } from './subscriptions/live-query.service';
 import { LiveSessions } from './subscriptions/live-session';
-import { multipartSubscriptions } from './subscriptions/multipart.transport';
+import { asMiddleware, multipartSubscriptions } from './subscriptions/multipart.transport';
 import { BEARER, attachWebSocketTransport } from './subscriptions/ws.transport';
 import { subgraphOrigin, webhookForwarder } from './webhook.forwarder';
 
@@ -100,7 +101,8 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   // GraphQL answers are POSTed and never revalidated: hashing each one for an ETag is wasted work.
   app.set('etag', false);
   if (env.TRUST_PROXY) app.set('trust proxy', true);
-  const httpServer = http.createServer(app);
+  // Requests are routed once everything below is set up (it listens last).
+  const httpServer = http.createServer();
   const armor = protections(env);
   let apiSchema: GraphQLSchema | null = null;
   const server = new ApolloServer<GatewayContext>({
@@ -196,28 +198,32 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   });
 
   app.use(webhookForwarder(() => subgraphOrigin('payment', env.SUBGRAPH_URLS, env.SUPERGRAPH_PATH), env.MAX_BODY_BYTES, log));
-  app.use('/graphql',
-    cors({ origin: env.corsOrigins, maxAge: 600 }),
-    express.json({ limit: env.MAX_BODY_BYTES }),
-    multipartSubscriptions({
-      live, sessions, schema: () => apiSchema, log,
-      authenticate: (req) => authenticate(req, correlationOf(req)),
-      heartbeatMs: env.MULTIPART_HEARTBEAT_MS,
-      maxSubscriptionsPerAddress: env.MAX_SUBSCRIPTIONS_PER_ADDRESS,
-    }),
-    expressMiddleware(server, { context: async ({ req }) => contextFor(req) }),
-  );
+  const allowOrigin = cors({ origin: env.corsOrigins, maxAge: 600 });
+  const multipart = multipartSubscriptions({
+    live, sessions, schema: () => apiSchema, log,
+    authenticate: (req) => authenticate(req, correlationOf(req)),
+    heartbeatMs: env.MULTIPART_HEARTBEAT_MS,
+    maxSubscriptionsPerAddress: env.MAX_SUBSCRIPTIONS_PER_ADDRESS,
+  });
+  app.use('/graphql', allowOrigin, express.json({ limit: env.MAX_BODY_BYTES }), asMiddleware(multipart), expressMiddleware(server, { context: async ({ req }) => contextFor(req) }));
   const bodyErrors: ErrorRequestHandler = (error, _req, res, next) => {
     const status = (error as { status?: number }).status;
     if (status === 413) {
       answerBodyTooLarge(res, env.MAX_BODY_BYTES);
     } else if (status === 400) {
       answerBodyNotJson(res);
+    } else if (status === 415) {
+      // A charset or a content encoding the JSON parser cannot read.
+      answerError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', (error as Error).message);
     } else {
       next(error);
     }
   };
   app.use(bodyErrors);
+
+  httpServer.on('request', graphqlRoute({
+    app, maxBodyBytes: env.MAX_BODY_BYTES, cors: allowOrigin, multipart, respond: graphqlResponder(server), context: contextFor,
+  }));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -25,4 +25,4 @@ export * from './graphql/scalars';
 export * from './graphql/pagination';
 export * from './graphql/loader';
 export * from './graphql/subgraph-server';
-export { answerBodyNotJson, answerBodyTooLarge } from './graphql/http-handler';
+export { answerBodyNotJson, answerBodyTooLarge, answerError, answerUnreadableBody, failedRequest, graphqlResponder, isGraphQLPath, readJsonBody } from './graphql/http-handler';

@@ -7,7 +7,7 @@ import type { FormattedExecutionResult, GraphQLError, GraphQLSchema } from 'grap
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '@desk/shared';
 import type { VerifiedToken } from '../auth/access-token.verifier';
-import type { LiveQueryService, LiveRequest } from './live-query.service';
+import type { LiveQueryService, LiveRequest, PreparedLive } from './live-query.service';
 import type { LiveSessions } from './live-session';
 
 export interface MultipartOptions {
@@ -39,16 +39,26 @@ function sendErrors(res: Response, errors: readonly (GraphQLError | { message: s
 const part = (result: FormattedExecutionResult): string =>
   PART + JSON.stringify(result.data === undefined && result.errors ? { payload: null, errors: result.errors } : { payload: result });
 
-export function multipartSubscriptions(options: MultipartOptions): RequestHandler {
+/** Serves a request (its JSON body parsed) that is a subscription; null, having answered nothing, for any other. */
+export type MultipartHandler = (req: Request, res: Response) => Promise<void> | null;
+
+/** The handler as express middleware: requests that are not subscriptions go on to the next one. */
+export const asMiddleware = (handler: MultipartHandler): RequestHandler => (req, res, next) => handler(req, res) ?? next();
+
+export function multipartSubscriptions(options: MultipartOptions): MultipartHandler {
   const perAddress = new Map<string, number>();
-  return async (req, res, next) => {
+  return (req, res) => {
     const body = req.body as Partial<LiveRequest> | undefined;
-    if (req.method !== 'POST' || typeof body?.query !== 'string' || !MIGHT_SUBSCRIBE.test(body.query)) { next(); return; }
+    if (req.method !== 'POST' || typeof body?.query !== 'string' || !MIGHT_SUBSCRIBE.test(body.query)) return null;
     const schema = options.schema();
-    if (!schema) { next(); return; }
+    if (!schema) return null;
     const request: LiveRequest = { query: body.query, variables: body.variables, operationName: body.operationName };
     const prepared = options.live.prepare(schema, request);
-    if (prepared === null) { next(); return; }
+    if (prepared === null) return null;
+    return serve(req, res, prepared);
+  };
+
+  async function serve(req: Request, res: Response, prepared: PreparedLive | readonly GraphQLError[]): Promise<void> {
     if ('length' in prepared) { sendErrors(res, prepared); return; }
     if (!wantsMultipart(req)) {
       sendErrors(res, [{
@@ -111,5 +121,5 @@ export function multipartSubscriptions(options: MultipartOptions): RequestHandle
       cleanUp();
       release();
     }
-  };
+  }
 }

@@ -44,27 +44,42 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
   });
 }
 
-export function graphqlHandler<C extends BaseContext>(apollo: ApolloServer<C>, maxBodyBytes: number): GraphQLHandler<C> {
-  apollo.assertStarted('graphqlHandler()');
-  return async (req, res, context) => {
-    const text = await readBody(req, maxBodyBytes);
-    if (text === null) {
-      res.setHeader('connection', 'close');
-      answerBodyTooLarge(res, maxBodyBytes);
-      return;
-    }
+/** A request body read as JSON: its value, or why it could not be. */
+export type JsonBody = { ok: true; value: unknown } | { ok: false; reason: 'too-large' | 'not-json' };
+
+/**
+ * Reads and parses a JSON body as express's JSON parser would (strict: an object or an array at the top),
+ * without it. An empty body is not JSON. The caller has checked the content type.
+ */
+export async function readJsonBody(req: IncomingMessage, maxBodyBytes: number): Promise<JsonBody> {
+  const text = await readBody(req, maxBodyBytes);
+  if (text === null) return { ok: false, reason: 'too-large' };
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null) return { ok: true, value };
+  } catch {
+    // answered below
+  }
+  return { ok: false, reason: 'not-json' };
+}
+
+/** Answers a body readJsonBody refused; an oversized one also closes the connection (the rest is unread). */
+export function answerUnreadableBody(res: ServerResponse, reason: 'too-large' | 'not-json', maxBodyBytes: number): void {
+  if (reason === 'not-json') {
+    answerBodyNotJson(res);
+    return;
+  }
+  res.setHeader('connection', 'close');
+  answerBodyTooLarge(res, maxBodyBytes);
+}
+
+/** Runs a request whose body is already read through Apollo Server, and writes its answer. */
+export function graphqlResponder<C extends BaseContext>(apollo: ApolloServer<C>) {
+  apollo.assertStarted('graphqlResponder()');
+  return async (req: IncomingMessage, res: ServerResponse, body: unknown, context: () => Promise<C>): Promise<void> => {
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    }
-    let body: unknown = text;
-    if (headers.get('content-type')?.includes('json') && text !== '') {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        answerBodyNotJson(res);
-        return;
-      }
     }
     const url = req.url ?? '';
     const query = url.indexOf('?');
@@ -80,6 +95,21 @@ export function graphqlHandler<C extends BaseContext>(apollo: ApolloServer<C>, m
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
+  };
+}
+
+export function graphqlHandler<C extends BaseContext>(apollo: ApolloServer<C>, maxBodyBytes: number): GraphQLHandler<C> {
+  const respond = graphqlResponder(apollo);
+  return async (req, res, context) => {
+    if (!req.headers['content-type']?.includes('json')) {
+      const text = await readBody(req, maxBodyBytes);
+      if (text === null) answerUnreadableBody(res, 'too-large', maxBodyBytes);
+      else await respond(req, res, text, context);
+      return;
+    }
+    const body = await readJsonBody(req, maxBodyBytes);
+    if (body.ok) await respond(req, res, body.value, context);
+    else answerUnreadableBody(res, body.reason, maxBodyBytes);
   };
 }
 
