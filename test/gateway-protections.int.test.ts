@@ -1,4 +1,5 @@
 // The gateway's limits and defences, each shown refusing what it must and letting through what it may.
+import https from 'node:https';
 import { gzipSync } from 'node:zlib';
 import { subjects } from '@desk/shared';
 import { newCustomer, ops, postGraphQL, registerCustomer, startExtraGateway, startPlatform, type Platform } from './support/platform';
@@ -203,6 +204,20 @@ describe('when an operation runs', () => {
     expect(result.headers.get('x-correlation-id')).toBe('abc-correlation-42');
     const generated = await platform.gql(ops.me, {}, { headers: { 'x-correlation-id': 'bad id with spaces' } });
     expect(generated.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test('then nothing about the host is reported to Apollo, unless the operator turns it on', async () => {
+    const calls = jest.spyOn(https, 'request').mockImplementation((() => { throw new Error('no network here'); }) as never);
+    const toApollo = () => calls.mock.calls.filter((call) => JSON.stringify(call).includes('apollographql.com')).length;
+    try {
+      // The report goes out every hour and once more when the gateway stops.
+      await (await startExtraGateway(platform, {})).stop();
+      expect(toApollo()).toBe(0);
+      await (await startExtraGateway(platform, { APOLLO_TELEMETRY_DISABLED: 'false' })).stop();
+      expect(toApollo()).toBeGreaterThan(0);
+    } finally {
+      calls.mockRestore();
+    }
   });
 
   test('then /health and /ready answer', async () => {

@@ -90,6 +90,8 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   }, revocations);
   const requestLogs = new RequestLogPublisher(nc, env.NATS_PREFIX, log);
 
+  // Read by @apollo/gateway itself, from the environment, when it is constructed.
+  process.env.APOLLO_TELEMETRY_DISABLED = String(env.APOLLO_TELEMETRY_DISABLED);
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFile(env.SUPERGRAPH_PATH, env.watchSupergraph, log),
     buildService: ({ name, url }) => new SubgraphDataSource(name, env.SUBGRAPH_URLS[name] ?? url ?? '', internalTokens),

@@ -44,6 +44,11 @@ export const gatewayEnvSchema = z.object({
   MAX_COST: z.coerce.number().int().positive().default(10_000),
   /** Turns every query limit off; for measuring what they cost, never for serving clients. */
   PROTECTIONS: z.enum(['on', 'off']).default('on'),
+  /**
+   * @apollo/gateway reports the host (CPU count and frequency, memory, OS, uptime) to Apollo's servers
+   * every hour unless this is set; a self-hosted platform sends nothing out unless its operator says so.
+   */
+  APOLLO_TELEMETRY_DISABLED: flag.default(true),
   /** Prometheus metrics at GET /metrics (keep it off the public internet). */
   METRICS: flag.default(true),
   /** Open subscriptions one WebSocket connection may hold. */
