@@ -2,8 +2,8 @@
 // deduplication off) and the limit (a replay of the plan's subgraph calls), side by side on the real
 // platform with seeded data. Each gateway runs as one process pinned to the same CPU; wrk and the
 // subgraphs share the other. Every answer is checked equal to ours before timing; then, after a
-// warm-up, rounds run each query against every gateway in turn (the order rotating per round), each
-// request with an access token of its own.
+// warm-up, rounds run each query against every gateway in turn (the order rotating per round, its
+// direction alternating), each request with an access token of its own.
 //   npm run bench   (BENCH_ROUNDS=3 BENCH_SECONDS=10 BENCH_WARMUP_SECONDS=5 BENCH_CONNECTIONS=16
 //                    BENCH_TOKENS=20000 BENCH_QUERIES=light,deep,list BENCH_CONTENDERS=ours,hive-jit,...
 //                    BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results/profiles"
@@ -200,7 +200,12 @@ async function main(): Promise<void> {
       // A fresh pool per round keeps every token well inside its 15-minute life.
       if (round > 0) await mintTokens();
       for (const q of settings.queries) {
-        const order = settings.contenders.map((_, i) => settings.contenders[(i + round) % settings.contenders.length]);
+        // Round r starts with the r-th gateway and goes forwards, or backwards every other round: each
+        // gateway runs first as often as the others, and follows both its neighbours, so that what a run
+        // leaves behind (the subgraphs' heap, Postgres's and NATS's backlogs) does not fall on one alone.
+        const n = settings.contenders.length;
+        const step = round % 2 === 0 ? 1 : -1;
+        const order = settings.contenders.map((_, i) => settings.contenders[(((round + step * i) % n) + n) % n]);
         for (const name of order) {
           const sample = await once(q, name, settings.seconds);
           (samples[q.name][name] ??= []).push(sample);
