@@ -1,7 +1,8 @@
-// Apollo Server on Node's own HTTP server, for the one route nearly every request of a subgraph takes:
-// the steps of the express integration (headers, body, executeHTTPGraphQLRequest, the answer) without the
-// router, body parser and response helpers around them, which took more of a subgraph's CPU than
-// graphql-js did (see BENCHMARKS.md). Other routes stay on express.
+// Apollo Server on Node's own HTTP server, for the one route nearly every request of a subgraph (and of
+// the gateway, see gateway/src/graphql-route.ts) takes: the steps of the express integration (headers,
+// body, executeHTTPGraphQLRequest, the answer) without the router, body parser and response helpers
+// around them, which took more of a subgraph's CPU than graphql-js did (see BENCHMARKS.md). Other routes
+// stay on express.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { ErrorCode } from '../errors';
@@ -98,6 +99,7 @@ export function graphqlResponder<C extends BaseContext>(apollo: ApolloServer<C>)
   };
 }
 
+/** A subgraph's `/graphql`: the body read (as JSON when the content type says so) and answered by Apollo Server. */
 export function graphqlHandler<C extends BaseContext>(apollo: ApolloServer<C>, maxBodyBytes: number): GraphQLHandler<C> {
   const respond = graphqlResponder(apollo);
   return async (req, res, context) => {
