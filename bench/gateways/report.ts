@@ -27,12 +27,13 @@ const median = (values: number[]): number => {
 const spread = (values: number[]): Spread => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const percent = (fraction: number) => `${(fraction * 100).toFixed(1)}%`;
 const cell = (s: Spread, digits = 0) => `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
 
 /** The median over rounds of a/b, each round compared with itself (the runs of a round are side by side). */
-function pairedRatio(a: Sample[] | undefined, b: Sample[] | undefined, metric: keyof Sample): number | null {
+function pairedRatio(a: Sample[] | undefined, b: Sample[] | undefined, metric: keyof Sample): Spread | null {
   if (!a || !b || a.length !== b.length) return null;
-  return median(a.map((sample, round) => sample[metric] / b[round][metric]));
+  return spread(a.map((sample, round) => sample[metric] / b[round][metric]));
 }
 
 export function figuresTable(samples: Samples, titles: Record<string, string>): string {
@@ -51,14 +52,15 @@ export function figuresTable(samples: Samples, titles: Record<string, string>): 
 }
 
 export function ratioTable(samples: Samples): string {
-  const ratio = (value: number | null) => (value === null ? '–' : `${value.toFixed(2)}×`);
+  // The median of the rounds' ratios, and their least and greatest.
+  const ratio = (value: Spread | null) => (value === null ? '–' : `${value.median.toFixed(2)}× (${value.min.toFixed(2)}–${value.max.toFixed(2)})`);
+  const cost = (value: Spread | null) => (value === null ? '–' : `${percent(1 - value.median)} (${percent(1 - value.max)} to ${percent(1 - value.min)})`);
   const lines = [
     '| query | ours / Hive --jit (req/s) | ours / Hive (req/s) | ours / limit (req/s) | ours / limit (CPU per request) | protections cost (req/s) | ours / baseline (CPU per request) |',
     '|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const [query, s] of Object.entries(samples)) {
-    const protections = pairedRatio(s.ours, s['ours-unprotected'], 'rps');
-    lines.push(`| ${query} | ${ratio(pairedRatio(s.ours, s['hive-jit'], 'rps'))} | ${ratio(pairedRatio(s.ours, s.hive, 'rps'))} | ${ratio(pairedRatio(s.ours, s.limit, 'rps'))} | ${ratio(pairedRatio(s.ours, s.limit, 'cpuMsPerRequest'))} | ${protections === null ? '–' : `${((1 - protections) * 100).toFixed(1)}%`} | ${ratio(pairedRatio(s.ours, s.baseline, 'cpuMsPerRequest'))} |`);
+    lines.push(`| ${query} | ${ratio(pairedRatio(s.ours, s['hive-jit'], 'rps'))} | ${ratio(pairedRatio(s.ours, s.hive, 'rps'))} | ${ratio(pairedRatio(s.ours, s.limit, 'rps'))} | ${ratio(pairedRatio(s.ours, s.limit, 'cpuMsPerRequest'))} | ${cost(pairedRatio(s.ours, s['ours-unprotected'], 'rps'))} | ${ratio(pairedRatio(s.ours, s.baseline, 'cpuMsPerRequest'))} |`);
   }
   return lines.join('\n');
 }
