@@ -14,17 +14,18 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import { GraphQLError, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import {
-  anonymousViewer, answerBodyNotJson, answerBodyTooLarge, answerError, AppError, graphqlResponder, connectNats, correlationIdOr, createLogger, ensureStreams, ErrorCode, importInternalPrivateKey, InternalTokenSigner,
+  anonymousViewer, answerBodyNotJson, answerBodyTooLarge, answerError, AppError, connectNats, correlationIdOr, createLogger, ensureStreams, ErrorCode, graphqlResponder,
+  importInternalPrivateKey, InternalTokenSigner,
   type Logger,
 } from '@desk/shared';
 import { AccessTokenVerifier, type VerifiedToken } from './auth/access-token.verifier';
 import { RevocationList } from './auth/revocation.list';
 import type { GatewayContext } from './context';
 import type { GatewayEnv } from './env';
+import { graphqlRoute } from './graphql-route';
 import { gatewayFormatError } from './plugins/error-masking';
 import { parseLimits, protections } from './plugins/protections';
 import { RequestLogPublisher, requestLogPlugin } from './plugins/request-log.plugin';
-import { graphqlRoute } from './graphql-route';
 import { gatewayMetrics } from './metrics';
 import { SubgraphDataSource } from './subgraph.data-source';
 import { EventHub } from './subscriptions/event-hub';
@@ -207,7 +208,13 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     heartbeatMs: env.MULTIPART_HEARTBEAT_MS,
     maxSubscriptionsPerAddress: env.MAX_SUBSCRIPTIONS_PER_ADDRESS,
   });
-  app.use('/graphql', allowOrigin, express.json({ limit: env.MAX_BODY_BYTES }), asMiddleware(multipart), expressMiddleware(server, { context: async ({ req }) => contextFor(req) }));
+  // Requests graphqlRoute leaves to express: preflights, GETs, other content types, compressed bodies.
+  app.use('/graphql',
+    allowOrigin,
+    express.json({ limit: env.MAX_BODY_BYTES }),
+    asMiddleware(multipart),
+    expressMiddleware(server, { context: async ({ req }) => contextFor(req) }),
+  );
   const bodyErrors: ErrorRequestHandler = (error, _req, res, next) => {
     const status = (error as { status?: number }).status;
     if (status === 413) {
