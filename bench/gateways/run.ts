@@ -200,8 +200,8 @@ async function main(): Promise<void> {
       // A fresh pool per round keeps every token well inside its 15-minute life.
       if (round > 0) await mintTokens();
       for (const q of settings.queries) {
-        // Round r starts with the r-th gateway and goes forwards, or backwards every other round: each
-        // gateway runs first as often as the others, and follows both its neighbours, so that what a run
+        // Round r starts with the r-th gateway and goes forwards, or backwards every other round: the
+        // gateways take turns at running first, and each follows both its neighbours, so that what a run
         // leaves behind (the subgraphs' heap, Postgres's and NATS's backlogs) does not fall on one alone.
         const n = settings.contenders.length;
         const step = round % 2 === 0 ? 1 : -1;
