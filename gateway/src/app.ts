@@ -9,7 +9,6 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import { GraphQLError, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
@@ -208,12 +207,14 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     heartbeatMs: env.MULTIPART_HEARTBEAT_MS,
     maxSubscriptionsPerAddress: env.MAX_SUBSCRIPTIONS_PER_ADDRESS,
   });
-  // Requests graphqlRoute leaves to express: preflights, GETs, other content types, compressed bodies.
+  // Both routes answer through the same responder. This one takes what graphqlRoute leaves to express:
+  // preflights, GETs, other content types, compressed bodies.
+  const respond = graphqlResponder(server);
   app.use('/graphql',
     allowOrigin,
     express.json({ limit: env.MAX_BODY_BYTES }),
     asMiddleware(multipart),
-    expressMiddleware(server, { context: async ({ req }) => contextFor(req) }),
+    (req, res) => respond(req, res, req.body, () => contextFor(req)),
   );
   const bodyErrors: ErrorRequestHandler = (error, _req, res, next) => {
     const status = (error as { status?: number }).status;
@@ -231,7 +232,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   app.use(bodyErrors);
 
   httpServer.on('request', graphqlRoute({
-    app, maxBodyBytes: env.MAX_BODY_BYTES, cors: allowOrigin, multipart, respond: graphqlResponder(server), context: contextFor,
+    app, maxBodyBytes: env.MAX_BODY_BYTES, cors: allowOrigin, multipart, respond, context: contextFor,
   }));
 
   await new Promise<void>((resolve, reject) => {
