@@ -9,6 +9,7 @@ import { GraphQLError } from 'graphql';
 import { Agent } from 'undici';
 import { INTERNAL_TOKEN_HEADER, type InternalTokenSigner } from '@desk/shared';
 import type { GatewayContext } from './context';
+import { distinctRepresentations, spreadEntities, type DistinctRepresentations } from './representations';
 
 /**
  * Connections to subgraphs stay open between requests, and the gateway closes idle ones after 30 s,
@@ -37,7 +38,13 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       headers[INTERNAL_TOKEN_HEADER] = await this.tokens.tokenFor(viewer, this.subgraph);
       headers['x-correlation-id'] = viewer.correlationId;
     }
-    const { query, variables, operationName, extensions } = request;
+    const { query, operationName, extensions } = request;
+    let { variables } = request;
+    let distinct: DistinctRepresentations | null = null;
+    if (Array.isArray(variables?.representations)) {
+      distinct = distinctRepresentations(variables.representations);
+      if (distinct) variables = { ...variables, representations: distinct.representations };
+    }
     const response = await subgraphs.request({
       origin: this.origin,
       path: this.path,
@@ -55,7 +62,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       });
     }
     if (json === null || typeof json !== 'object') throw new Error(`Expected JSON response body, but received: ${text.slice(0, 200)}`);
-    return json as SubgraphResponse;
+    return distinct ? spreadEntities(json as SubgraphResponse, distinct) : json as SubgraphResponse;
   }
 }
 
