@@ -2,7 +2,8 @@
 // (signed by the gateway, audience = that subgraph) carrying the verified viewer, and the correlation id.
 // A data source of our own over undici: the stock RemoteGraphQLDataSource builds node-fetch Headers and
 // Request objects for every call and its fetcher captures a stack trace per request, which together
-// cost more CPU than everything else the gateway does for a subgraph call (see BENCHMARKS.md).
+// cost more CPU than everything else the gateway does for a subgraph call (see BENCHMARKS.md). An
+// entity fetch asks for each distinct entity once (./representations).
 import { STATUS_CODES } from 'node:http';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
