@@ -1,9 +1,9 @@
 // The gateway benchmark: our gateway (protections on and off), Hive Gateway (--jit and not, in-flight
 // deduplication off) and the limit (a replay of the plan's subgraph calls), side by side on the real
 // platform with seeded data. Each gateway runs as one process pinned to the same CPU; wrk and the
-// subgraphs share the other. Every answer is checked equal to ours before timing; then, after a
-// warm-up, rounds run each query against every gateway in turn (the order rotating per round, its
-// direction alternating), each request with an access token of its own.
+// subgraphs share the other. Every answer is checked equal to ours before timing; then rounds run each
+// query against every gateway in turn (the order rotating per round, its direction alternating), each
+// request with an access token of its own. Every round starts every gateway afresh and warms it up.
 //   npm run bench   (BENCH_ROUNDS=3 BENCH_SECONDS=10 BENCH_WARMUP_SECONDS=5 BENCH_CONNECTIONS=16
 //                    BENCH_TOKENS=20000 BENCH_QUERIES=light,deep,list BENCH_CONTENDERS=ours,hive-jit,...
 //                    BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results/profiles"
@@ -169,11 +169,21 @@ async function main(): Promise<void> {
       limit: () => startLimit(platform, programsFile),
     };
     if (!settings.contenders.includes('ours')) throw new Error('BENCH_CONTENDERS must include ours: every answer is checked against it');
-    for (const name of settings.contenders) {
-      const gateway = await starters[name]();
-      pin(gateway.pid, GATEWAY_CPU);
-      gateways.set(name, gateway);
-    }
+    // A process keeps what it happened to get at its start for as long as it runs (what its JIT made of
+    // the hot paths, where its heap lies): fresh processes each round turn that into the rounds'
+    // spread, where a process kept for the whole run would carry it into every round alike.
+    const startAll = async () => {
+      for (const name of settings.contenders) {
+        const gateway = await starters[name]();
+        pin(gateway.pid, GATEWAY_CPU);
+        gateways.set(name, gateway);
+      }
+    };
+    const stopAll = async () => {
+      for (const gateway of gateways.values()) await gateway.stop().catch(() => undefined);
+      gateways.clear();
+    };
+    await startAll();
     console.log('checking answers…');
     await checkAnswers(gateways, seeded);
 
@@ -191,14 +201,16 @@ async function main(): Promise<void> {
       seconds, connections: settings.connections, loadCpu: LOAD_CPU,
     });
 
-    await mintTokens();
-    console.log(`warming up (${settings.warmupSeconds} s each)…`);
-    for (const q of settings.queries) for (const name of settings.contenders) await once(q, name, settings.warmupSeconds);
-
     const samples: Samples = Object.fromEntries(settings.queries.map((q) => [q.name, {}]));
     for (let round = 0; round < settings.rounds; round++) {
+      if (round > 0) {
+        await stopAll();
+        await startAll();
+      }
       // A fresh pool per round keeps every token well inside its 15-minute life.
-      if (round > 0) await mintTokens();
+      await mintTokens();
+      console.log(`round ${round + 1}: every gateway started afresh; warming up (${settings.warmupSeconds} s each)…`);
+      for (const q of settings.queries) for (const name of settings.contenders) await once(q, name, settings.warmupSeconds);
       for (const q of settings.queries) {
         // Round r starts with the r-th gateway and goes forwards, or backwards every other round: the
         // gateways take turns at running first, and each follows both its neighbours, so that what a run
