@@ -1,4 +1,4 @@
-// The gateway's subgraph calls, against a subgraph on a real socket: an entity fetch sends each
+// The gateway's subgraph calls, against a stand-in subgraph on a real socket: an entity fetch sends each
 // distinct representation once, and the gateway still sees one entity (and its errors) per position.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
