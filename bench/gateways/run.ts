@@ -155,6 +155,10 @@ async function main(): Promise<void> {
   console.log(`gateways on CPU ${GATEWAY_CPU}; wrk and the subgraphs on CPU ${LOAD_CPU}`);
   const platform = await startPlatform();
   const gateways = new Map<Contender, Running>();
+  const stopAll = async () => {
+    for (const gateway of gateways.values()) await gateway.stop().catch(() => undefined);
+    gateways.clear();
+  };
   try {
     console.log('seeding…');
     const seeded = await seed(platform);
@@ -178,10 +182,6 @@ async function main(): Promise<void> {
         pin(gateway.pid, GATEWAY_CPU);
         gateways.set(name, gateway);
       }
-    };
-    const stopAll = async () => {
-      for (const gateway of gateways.values()) await gateway.stop().catch(() => undefined);
-      gateways.clear();
     };
     await startAll();
     console.log('checking answers…');
@@ -238,7 +238,7 @@ async function main(): Promise<void> {
     console.log(`charts: ${settings.queries.map((q) => path.relative(ROOT, chartFile(q))).join(', ')}\n`);
     console.log(ratioTable(samples));
   } finally {
-    for (const gateway of gateways.values()) await gateway.stop().catch(() => undefined);
+    await stopAll();
     await platform.stop();
   }
 }

@@ -36,13 +36,15 @@ export function distinctRepresentations(representations: readonly unknown[]): Di
 export function spreadEntities<R extends EntitiesResponse>(response: R, { representations, indexOf }: DistinctRepresentations): R {
   const entities = response.data?._entities;
   if (!Array.isArray(entities) || entities.length !== representations.length) return response;
-  const used = new Array<boolean>(entities.length).fill(false);
+  // Distinct representations are numbered in order of first appearance, so an index below the next
+  // unseen one is a repeat, which takes a copy; the first appearance takes the answer itself.
+  let unseen = 0;
   const spread = indexOf.map((index) => {
-    if (used[index]) return copy(entities[index] as Json);
-    used[index] = true;
+    if (index < unseen) return copy(entities[index] as Json);
+    unseen += 1;
     return entities[index];
   });
-  const positions = positionsOf(indexOf);
+  const positions = response.errors?.length ? positionsOf(indexOf) : [];
   const errors = response.errors?.flatMap((error) => {
     const [head, index, ...rest] = error.path ?? [];
     if (head !== '_entities' || typeof index !== 'number' || !positions[index]) return [error];
