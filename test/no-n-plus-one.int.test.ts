@@ -1,6 +1,7 @@
 // Entity references and lists of references go through DataLoaders: the SQL a page costs does not
 // grow with the page. Counted across every subgraph while the gateway resolves a page of tickets with
-// their requester, order and the order's payments.
+// their requester, order and the order's payments. A reference a page repeats, which the gateway asks
+// a subgraph for once, comes back whole at every place it appears.
 import { ADMIN, ops, registerCustomer, startPlatform, type Platform, type ServiceName } from './support/platform';
 
 let platform: Platform;
@@ -72,4 +73,38 @@ test('when a client does not select totalCount, then no subgraph counts the rows
     expect(typeof counted.data![field].totalCount).toBe('number');
     expect({ field, counts: counts() }).toEqual({ field, counts: 1 });
   }
+});
+
+test('when the tickets on a page share their requester and order, then each ticket shows them whole', async () => {
+  const admin = (await platform.gql(ops.login, ADMIN)).data!.login.accessToken as string;
+  const category = (await platform.gql('mutation { createCategory(input: { name: "Coffee" }) { id } }', {}, { token: admin })).data!.createCategory.id;
+  const product = (await platform.gql('mutation($c: ID!) { createProduct(input: { name: "Beans", priceCents: 3000, currency: "BRL", categoryId: $c }) { id } }', { c: category }, { token: admin })).data!.createProduct.id;
+  // Two customers, each with one order and three tickets about it: the gateway's fetches for the
+  // requesters, the orders and the orders' customers each carry one entity three times.
+  const customers = await Promise.all([registerCustomer(platform), registerCustomer(platform)]);
+  const orders: string[] = [];
+  for (const customer of customers) {
+    const order = (await platform.gql('mutation($p: ID!) { placeOrder(input: { items: [{ productId: $p, quantity: 2 }] }) { id } }', { p: product }, { token: customer.accessToken })).data!.placeOrder.id as string;
+    orders.push(order);
+    for (let i = 0; i < 3; i++) {
+      const opened = await platform.gql('mutation($o: ID!) { openTicket(input: { subject: "About my order", description: "When?", orderId: $o }) { id } }', { o: order }, { token: customer.accessToken });
+      if (opened.errors) throw new Error(JSON.stringify(opened.errors));
+    }
+  }
+
+  const page = '{ me { tickets(first: 10) { edges { node { id requester { id name email } order { id totalCents customer { id name } } } } } } }';
+  const answers = await Promise.all(customers.map((customer) => platform.gql(page, {}, { token: customer.accessToken })));
+  answers.forEach((answer, i) => {
+    expect(answer.errors).toBeUndefined();
+    const nodes = answer.data!.me.tickets.edges.map((edge: { node: unknown }) => edge.node);
+    expect(nodes).toHaveLength(3);
+    const { id, name, email } = customers[i];
+    for (const node of nodes) {
+      expect(node).toEqual({
+        id: expect.any(String),
+        requester: { id, name, email },
+        order: { id: orders[i], totalCents: 6000, customer: { id, name } },
+      });
+    }
+  });
 });
