@@ -36,13 +36,14 @@ const packageOf = (url: string): string => {
  * process on the same core counts the time that process runs, so writes get their own line.
  */
 const kindOf = (functionName: string, url: string): string => {
+  const pkg = packageOf(url);
   if (functionName === '(garbage collector)') return 'garbage collection';
-  if (/node_modules\/jose\//.test(url) || url.startsWith('node:internal/crypto')) return 'token verification and signing (jose, WebCrypto)';
-  if (/node_modules\/(@apollo\/[^/]+|graphql)\//.test(url)) return 'Apollo Server, Apollo Gateway, graphql-js';
-  if (/node_modules\/undici\/|^wasm:/.test(url)) return 'HTTP client (undici)';
+  if (pkg === 'jose' || url.startsWith('node:internal/crypto')) return 'token verification and signing (jose, WebCrypto)';
+  if (pkg.startsWith('@apollo/') || pkg === 'graphql') return 'Apollo Server, Apollo Gateway, graphql-js';
+  if (pkg === 'undici' || url.startsWith('wasm:')) return 'HTTP client (undici)';
   if (functionName === 'writev' || functionName === 'writeBuffer') return 'socket writes (and what they wake on this core)';
-  if (url.startsWith(PROJECT) && !url.includes('node_modules')) return 'the project\'s own code';
-  if (url.startsWith('node:')) return 'Node core (HTTP server, streams, timers)';
+  if (pkg.startsWith('project: ')) return 'the project\'s own code';
+  if (pkg === 'node core') return 'Node core (HTTP server, streams, timers)';
   if (!url) return 'V8 and native (microtasks, JSON)';
   return 'other packages';
 };
