@@ -2,6 +2,9 @@
 // development keys and admin once, runs every subgraph of supergraph.yaml, then the gateway, then the
 // workers, each as its own process with its log lines prefixed by its name. A process that dies is
 // restarted with backoff; Ctrl-C or SIGTERM stops everything (and whatever Postgres/NATS it started).
+// npm runs it as `node --import tsx`, not through the tsx command: that one relays Ctrl-C to this
+// script and SIGKILLs it when no acknowledgement comes back within 30 ms, which a busy machine can
+// miss, leaving the services running without it.
 //
 // Environment (all optional):
 //   DATABASE_URL     Postgres to use (default: 127.0.0.1:5432 if it answers, else a private cluster in .data/postgres)
