@@ -131,14 +131,15 @@ describe('when a payment settles for an order', () => {
     const changes = collectEvents(h.nats, OrderStatusChanged.type);
     const payment = settled(order, buyer.userId!);
     const event = await h.publish(PaymentSucceeded, payment, { correlationId: 'pay-corr-1' });
-    await eventually(async () => (await statusOf(order.id)) === 'PAID', 5000, 'PAID');
-    // The same event again, under a new message id so the stream cannot drop it.
-    await h.publish(PaymentSucceeded, payment, { correlationId: 'pay-corr-1' });
-    await new Promise((r) => setTimeout(r, 300));
+    const paid = await eventually(() => changes.events.find((e) => (e.payload as { id: string }).id === order.id), 5000, 'the change to PAID');
     changes.stop();
-    const mine = changes.events.filter((e) => (e.payload as { id: string }).id === order.id);
-    expect(mine).toHaveLength(1);
-    expect(mine[0]).toMatchObject({ correlationId: 'pay-corr-1', causationId: event.id, payload: { from: 'PENDING_PAYMENT', to: 'PAID', refundDue: false } });
+    expect(paid).toMatchObject({ correlationId: 'pay-corr-1', causationId: event.id, payload: { from: 'PENDING_PAYMENT', to: 'PAID', refundDue: false } });
+    // The same event again, under a new message id so the stream cannot drop it.
+    const again = await h.publish(PaymentSucceeded, payment, { correlationId: 'pay-corr-1' });
+    // Its inbox row commits with whatever events it causes: once the row is there, so are they.
+    await eventually(async () => (await h.sql('SELECT 1 FROM orders.inbox WHERE event_id = $1', [again.id])).length === 1, 5000, 'the repeat handled');
+    const caused = await h.sql<{ type: string }>("SELECT type FROM orders.outbox WHERE envelope->>'causationId' = ANY($1) ORDER BY created_at", [[event.id, again.id]]);
+    expect(caused).toEqual([{ type: OrderStatusChanged.type }]);
     const history = await h.gql('query($o: ID!) { order(id: $o) { statusHistory { to actor { id } } } }', { o: order.id }, buyer);
     expect(history.data?.order.statusHistory).toEqual([{ to: 'PENDING_PAYMENT', actor: { id: buyer.userId } }, { to: 'PAID', actor: null }]);
   });
