@@ -2,6 +2,7 @@
 import https from 'node:https';
 import { gzipSync } from 'node:zlib';
 import { subjects } from '@desk/shared';
+import { testPort } from '@desk/shared/src/testing';
 import { newCustomer, ops, postGraphQL, registerCustomer, startExtraGateway, startPlatform, type Platform } from './support/platform';
 
 let platform: Platform;
@@ -109,17 +110,8 @@ describe('when a request is not an ordinary single operation', () => {
 });
 
 describe('when something fails inside', () => {
-  async function closedPort(): Promise<number> {
-    const { createServer } = await import('node:net');
-    const server = createServer();
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const port = (server.address() as { port: number }).port;
-    await new Promise((r) => server.close(r));
-    return port;
-  }
-
   test('then in production the client gets a generic error, with no internals', async () => {
-    const port = await closedPort();
+    const port = await testPort();
     const gateway = await startExtraGateway(platform, { NODE_ENV: 'production', SUBGRAPH_URLS: JSON.stringify({ auth: platform.authUrl, user: `http://127.0.0.1:${port}/graphql` }) });
     try {
       const result = await postGraphQL(gateway.url, ops.me, {}, { token });
@@ -131,7 +123,7 @@ describe('when something fails inside', () => {
   });
 
   test('then in development the details are shown to help', async () => {
-    const port = await closedPort();
+    const port = await testPort();
     const gateway = await startExtraGateway(platform, { NODE_ENV: 'development', SUBGRAPH_URLS: JSON.stringify({ auth: platform.authUrl, user: `http://127.0.0.1:${port}/graphql` }) });
     try {
       const result = await postGraphQL(gateway.url, ops.me, {}, { token });

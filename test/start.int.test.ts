@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { connectNats, deleteStreams } from '@desk/shared';
 import { dropDatabase } from '@desk/shared/src/db/data-source';
-import { TEST_NATS, TEST_POSTGRES, uniqueName } from '@desk/shared/src/testing';
+import { TEST_NATS, TEST_POSTGRES, testPorts, uniqueName } from '@desk/shared/src/testing';
 import { ensureInternalKeys } from '../scripts/generate-keys';
 import { parseSupergraphConfig, planServices, restartDelay, ROOT, serviceEnv, type Infrastructure } from '../scripts/platform';
 
@@ -130,13 +130,11 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
+/** A PORT_OFFSET that puts every service's port on a free test port, below the ephemeral range. */
 async function freeOffset(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const offset = 20000 + Math.floor(Math.random() * 400) * 50;
-    const answers = await Promise.all(planServices({ portOffset: offset }).map((s) => portAnswers(s.port)));
-    if (!answers.some(Boolean)) return offset;
-  }
-  throw new Error('no free range of ports');
+  const ports = planServices({ portOffset: 0 }).map((s) => s.port);
+  const lowest = Math.min(...ports);
+  return await testPorts(Math.max(...ports) - lowest + 1) - lowest;
 }
 
 /** Processes whose environment carries `marker` (this run's NATS prefix): what the run started. */

@@ -4,8 +4,8 @@
 //   npx tsx bench/gateways/hive.check.ts
 import { deepStrictEqual, equal } from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { testPort } from '@desk/shared/src/testing';
 import { AUDIENCE, ISSUER, postGraphQL, registerCustomer, startPlatform, type Platform } from '../../test/support/platform';
 import { startHiveGateway } from './hive';
 
@@ -13,13 +13,6 @@ const QUERIES = {
   me: 'query { me { id name email roles } }',
   tickets: 'query { tickets(first: 5) { edges { node { id } } } }',
 };
-
-const freePort = () => new Promise<number>((resolve, reject) => {
-  const server = net.createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as net.AddressInfo;
-    server.close(() => resolve(port));
-  });
-});
 
 /** The process's command, CPUs it may run on, and how many children it has (from /proc). */
 function processFacts(pid: number) {
@@ -34,7 +27,7 @@ async function check(platform: Platform, token: string, jit: boolean): Promise<v
   const hive = await startHiveGateway({
     jit,
     cpu: 0,
-    port: await freePort(),
+    port: await testPort(),
     supergraphPath: path.resolve(__dirname, '../../supergraph.graphql'),
     subgraphUrls: platform.urls,
     jwksUrl: `${new URL(platform.authUrl).origin}/.well-known/jwks.json`,

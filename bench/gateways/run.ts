@@ -10,10 +10,10 @@
 //                    BENCH_BASELINE=<another checkout>: its gateway joins as "baseline", to measure a change)
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { decodeJwt } from 'jose';
+import { testPort } from '@desk/shared/src/testing';
 import { postGraphQL, spawnGateway, startExtraGateway, startPlatform, type Platform } from '../../test/support/platform';
 import { pin, load, type Sample } from './measure';
 import { compile, planFor, startRecorder } from './limit/record';
@@ -44,13 +44,6 @@ const settings = {
 
 interface Running { url: string; pid: number; stop(): Promise<void> }
 
-const freePort = () => new Promise<number>((resolve, reject) => {
-  const server = net.createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as net.AddressInfo;
-    server.close(() => resolve(port));
-  });
-});
-
 function ensureTools(): void {
   try {
     execFileSync('wrk', ['-v'], { stdio: 'ignore' });
@@ -78,7 +71,7 @@ async function startOurs(platform: Platform, protections: 'on' | 'off', checkout
 async function startHive(platform: Platform, jit: boolean): Promise<Running> {
   const { startHiveGateway } = await import('./hive');
   return startHiveGateway({
-    jit, cpu: GATEWAY_CPU, port: await freePort(),
+    jit, cpu: GATEWAY_CPU, port: await testPort(),
     supergraphPath: path.join(ROOT, 'supergraph.graphql'), subgraphUrls: platform.urls,
     jwksUrl: `${new URL(platform.authUrl).origin}/.well-known/jwks.json`, issuer: 'https://auth.desk.test', audience: 'desk-api',
     internalPrivateKeyPem: platform.internalKeys.privateKey,
@@ -113,7 +106,7 @@ async function recordPrograms(platform: Platform, seeded: Seeded): Promise<Limit
 }
 
 async function startLimit(platform: Platform, programsFile: string): Promise<Running> {
-  const port = await freePort();
+  const port = await testPort();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'limit', 'server.ts'), programsFile], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
     env: { PATH: process.env.PATH ?? '', PORT: String(port), INTERNAL_JWT_PRIVATE_KEY: platform.internalKeys.privateKey },

@@ -2,10 +2,10 @@
 // expiry and age are checked again on every use, so are revocations, and nothing one request brings
 // (address, correlation id) reaches another. And a token that is wrong in any one way is refused.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { KeyObject, randomUUID, sign as signBytes, generateKeyPairSync, createHmac } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
 import { createLogger } from '@desk/shared';
+import { listenOnTestPort } from '@desk/shared/src/testing';
 import { AccessTokenVerifier } from '../src/auth/access-token.verifier';
 import { RevocationList } from '../src/auth/revocation.list';
 
@@ -22,8 +22,7 @@ beforeAll(async () => {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
   jwks = http.createServer((_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })); });
-  await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
-  jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
+  jwksUrl = `${await listenOnTestPort(jwks)}/jwks.json`;
   sign = (claims, header = {}) => new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'k1', ...header }).sign(privateKey);
   signRaw = (header, claims, key = KeyObject.from(privateKey)) => {
     const signed = `${b64(header)}.${b64(claims)}`;

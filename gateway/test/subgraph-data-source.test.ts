@@ -1,9 +1,9 @@
 // The gateway's subgraph calls, against a stand-in subgraph on a real socket: an entity fetch sends each
 // distinct representation once, and the gateway still sees one entity (and its errors) per position.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { InternalTokenSigner } from '@desk/shared';
+import { listenOnTestPort } from '@desk/shared/src/testing';
 import type { GatewayContext } from '../src/context';
 import { SubgraphDataSource } from '../src/subgraph.data-source';
 
@@ -27,9 +27,7 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answerFor(body.variables.representations ?? [])));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  source = new SubgraphDataSource('user', `http://127.0.0.1:${port}/graphql`, {} as InternalTokenSigner);
+  source = new SubgraphDataSource('user', `${await listenOnTestPort(server)}/graphql`, {} as InternalTokenSigner);
 });
 beforeEach(() => { received = []; answerFor = users; });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));

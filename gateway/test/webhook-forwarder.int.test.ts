@@ -1,15 +1,13 @@
 // Payment providers call the gateway's public address; the gateway passes the call to the payment
 // subgraph byte for byte (a signature covers the raw body) with only the headers a signature needs.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createLogger } from '@desk/shared';
+import { listenOnTestPort } from '@desk/shared/src/testing';
 import express from 'express';
 import { webhookForwarder } from '../src/webhook.forwarder';
 
 interface Received { path: string; headers: http.IncomingHttpHeaders; body: Buffer; }
 
-const listen = (server: http.Server): Promise<string> =>
-  new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
 const close = (server: http.Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
 
 let received: Received[];
@@ -28,12 +26,12 @@ beforeAll(async () => {
       res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
     });
   });
-  const origin = await listen(payment);
+  const origin = await listenOnTestPort(payment);
   paymentOrigin = origin;
   const app = express();
   app.use(webhookForwarder(() => paymentOrigin, 1024, createLogger('gateway', 'silent')));
   gateway = http.createServer(app);
-  gatewayOrigin = await listen(gateway);
+  gatewayOrigin = await listenOnTestPort(gateway);
 });
 beforeEach(() => { received = []; answer = { status: 200, body: '{"received":true}' }; });
 afterAll(async () => { await close(gateway); await close(payment); });

@@ -1,6 +1,8 @@
 // Test support: every test run gets its own database and NATS prefix, removed afterwards, and its
 // own keys. Never imported by production code.
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { jetstream } from '@nats-io/jetstream';
 import type { CryptoKey } from 'jose';
 import { Pool } from 'pg';
@@ -13,6 +15,65 @@ export const TEST_POSTGRES = process.env.TEST_DATABASE_SERVER ?? 'postgres://pos
 export const TEST_NATS = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 export const uniqueName = (label: string): string => `${label}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+
+/**
+ * Where test servers listen: from 20000 up to the kernel's ephemeral range, never inside it. Every
+ * outgoing connection on the machine draws its local port from that range, so a port picked there
+ * (`listen(0)`) can be taken by someone else's connection between the pick and the bind.
+ */
+export function testPortRange(): { low: number; high: number } {
+  let ephemeralLow = 32768;
+  try {
+    ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow;
+  } catch { /* not Linux: the IANA range starts at 49152, above the default kept here */ }
+  return { low: 20000, high: Math.max(ephemeralLow - 1, 20999) };
+}
+
+const portIsFree = (port: number): Promise<boolean> => new Promise((resolve) => {
+  const server = net.createServer();
+  server.once('error', () => resolve(false));
+  server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+});
+
+/** How far into the range the next port to try lies; each test process starts at its own random place. */
+let cursor: number | undefined;
+
+/**
+ * The first of `count` consecutive free ports for test servers, below the ephemeral range (see
+ * testPortRange). The ports are free when checked; nothing but another test run picks from here.
+ */
+export async function testPorts(count = 1): Promise<number> {
+  const { low, high } = testPortRange();
+  const starts = high - low + 2 - count;
+  let offset = cursor ?? randomInt(starts);
+  for (let attempt = 0; attempt < 200; attempt++, offset += count) {
+    const first = low + (offset % starts);
+    let free = true;
+    for (let port = first; free && port < first + count; port++) free = await portIsFree(port);
+    if (free) {
+      cursor = offset + count;
+      return first;
+    }
+  }
+  throw new Error(`no ${count} free consecutive ports between ${low} and ${high}`);
+}
+
+/** One free port for a test server, below the ephemeral range. */
+export const testPort = (): Promise<number> => testPorts(1);
+
+/** Starts `server` on 127.0.0.1 at a test port (see testPorts); resolves to its origin, `http://127.0.0.1:<port>`. */
+export async function listenOnTestPort(server: net.Server): Promise<string> {
+  for (;;) {
+    const port = await testPort();
+    const error = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+      server.once('error', resolve);
+      server.listen(port, '127.0.0.1', () => { server.off('error', resolve); resolve(null); });
+    });
+    if (error === null) return `http://127.0.0.1:${port}`;
+    // Taken since it was checked: by another test run, so another port will do.
+    if (error.code !== 'EADDRINUSE') throw error;
+  }
+}
 
 /** The headers the gateway calls a subgraph with: the identity in a token, the request's correlation id apart. */
 export async function gatewayHeaders(privateKey: CryptoKey, viewer: Viewer, subgraph: string): Promise<Record<string, string>> {
@@ -104,7 +165,7 @@ export async function startSubgraphHarness<S extends { url: string; stop(): Prom
   let service: S;
   try {
     service = await start({
-      NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', HOST: '127.0.0.1', PORT: '0',
+      NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', HOST: '127.0.0.1', PORT: String(await testPort()),
       DATABASE_URL: db.url, NATS_URL: nats.url, NATS_PREFIX: nats.prefix, INTERNAL_JWT_PUBLIC_KEY: keys.publicKey, ...extraEnv,
     }, (sql) => queries.push(sql));
   } catch (error) {

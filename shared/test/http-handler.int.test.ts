@@ -1,8 +1,8 @@
 // The subgraphs' GraphQL route on Node's own HTTP server: what express did for it still holds.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { answerError, graphqlHandler, isGraphQLPath } from '../src/graphql/http-handler';
+import { listenOnTestPort } from '../src/testing';
 
 let server: http.Server;
 let apollo: ApolloServer;
@@ -16,8 +16,7 @@ beforeAll(async () => {
     if (isGraphQLPath(req.url)) void handle(req, res, async () => ({}));
     else answerError(res, 404, 'NOT_FOUND', 'no such route');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  url = `${await listenOnTestPort(server)}/graphql`;
 });
 afterAll(async () => {
   await apollo.stop();

@@ -2,11 +2,10 @@
 // every service on a free port, the gateway routed to them. `stop()` removes everything it made.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import { exportJWK, type JWK } from 'jose';
 import { parseEnv } from '@desk/shared';
-import { createTestDatabase, createTestNats, eventually, generateInternalKeyPair, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
+import { createTestDatabase, createTestNats, eventually, generateInternalKeyPair, testPort, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
 import { gatewayEnvSchema } from '../../gateway/src/env';
 import { startGateway, type RunningGateway } from '../../gateway/src/app';
 import { authEnvSchema } from '../../subgraphs/auth/src/env';
@@ -101,7 +100,6 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     HOST: '127.0.0.1',
-    PORT: '0',
     DATABASE_URL: db.url,
     NATS_URL: nats.url,
     NATS_PREFIX: nats.prefix,
@@ -125,8 +123,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   };
   const queries = Object.fromEntries(SERVICES.map((name) => [name, [] as string[]])) as Record<ServiceName, string[]>;
   const running = new Map<ServiceName, { url: string; port: number; stop(): Promise<void> }>();
-  const startService = async (name: ServiceName, port = '0') => {
-    const service = await starters[name]({ ...common, PORT: port }, (sql) => { queries[name].push(sql); });
+  const startService = async (name: ServiceName, port?: number) => {
+    const service = await starters[name]({ ...common, PORT: String(port ?? await testPort()) }, (sql) => { queries[name].push(sql); });
     running.set(name, service);
     return service;
   };
@@ -139,7 +137,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   try {
     for (const name of SERVICES) await startService(name);
     const urls = Object.fromEntries(SERVICES.map((name) => [name, running.get(name)!.url])) as Record<ServiceName, string>;
-    const gateway = await startGateway(parseEnv(gatewayEnvSchema, gatewayEnvFor({ nats, internalKeys, authUrl: urls.auth, urls }, options.gatewayEnv)));
+    const gateway = await startGateway(parseEnv(gatewayEnvSchema, await gatewayEnvFor({ nats, internalKeys, authUrl: urls.auth, urls }, options.gatewayEnv)));
     return {
       gatewayUrl: gateway.url,
       gateway,
@@ -155,7 +153,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       },
       async restartService(name) {
         await running.get(name)?.stop();
-        await startService(name, new URL(urls[name]).port);
+        await startService(name, Number(new URL(urls[name]).port));
       },
       async stop() {
         await gateway.stop().catch(() => undefined);
@@ -168,13 +166,13 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   }
 }
 
-/** The environment a gateway of this platform runs with (`env` adds to it or overrides it). */
-export function gatewayEnvFor(platform: Pick<Platform, 'nats' | 'internalKeys' | 'authUrl' | 'urls'>, env: Record<string, string> = {}): Record<string, string> {
+/** The environment a gateway of this platform runs with, on a port of its own (`env` adds to it or overrides it). */
+export async function gatewayEnvFor(platform: Pick<Platform, 'nats' | 'internalKeys' | 'authUrl' | 'urls'>, env: Record<string, string> = {}): Promise<Record<string, string>> {
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     HOST: '127.0.0.1',
-    PORT: '0',
+    PORT: String(await testPort()),
     NATS_URL: platform.nats.url,
     NATS_PREFIX: platform.nats.prefix,
     INTERNAL_JWT_PRIVATE_KEY: platform.internalKeys.privateKey,
@@ -189,28 +187,21 @@ export function gatewayEnvFor(platform: Pick<Platform, 'nats' | 'internalKeys' |
 
 /** Starts one more gateway on the same platform, in this process (other settings, e.g. production mode). */
 export async function startExtraGateway(platform: Platform, env: Record<string, string>) {
-  return startGateway(parseEnv(gatewayEnvSchema, gatewayEnvFor(platform, env)));
+  return startGateway(parseEnv(gatewayEnvSchema, await gatewayEnvFor(platform, env)));
 }
-
-const freePort = () => new Promise<number>((resolve, reject) => {
-  const server = net.createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as net.AddressInfo;
-    server.close(() => resolve(port));
-  });
-});
 
 export interface GatewayProcess { child: ChildProcess; url: string; origin: string; stop(): Promise<void>; }
 
 /** Starts a gateway of this platform as a process of its own, as `npm start` runs it. */
 export async function spawnGateway(platform: Platform, options: { env?: Record<string, string>; nodeArgs?: string[]; stderr?: 'inherit' | 'pipe'; checkout?: string } = {}): Promise<GatewayProcess> {
-  const port = await freePort();
+  const env = await gatewayEnvFor(platform, options.env);
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'gateway/src/main.ts'], {
     // Another checkout's gateway (with its node_modules) may be run instead, to compare versions.
     cwd: options.checkout ?? path.resolve(__dirname, '..', '..'),
     stdio: ['ignore', 'inherit', options.stderr ?? 'inherit'],
-    env: { PATH: process.env.PATH ?? '', ...gatewayEnvFor(platform, { GATEWAY_PORT: String(port), ...options.env }) },
+    env: { PATH: process.env.PATH ?? '', ...env },
   });
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `http://127.0.0.1:${env.PORT}`;
   const stop = () => new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
     child.once('exit', () => resolve());

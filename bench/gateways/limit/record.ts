@@ -1,10 +1,10 @@
 // Records the subgraph calls our gateway makes for one request (through a recording proxy in front of
 // each subgraph) and turns them, with the query plan, into a replay program for the limit server.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
 import { QueryPlanner, type PlanNode } from '@apollo/query-planner';
 import { parse } from 'graphql';
+import { listenOnTestPort } from '@desk/shared/src/testing';
 import { collect, deepMerge, type Step } from './program';
 
 interface Recorded { service: string; body: string; answer: string; used?: boolean }
@@ -32,9 +32,8 @@ export async function startRecorder(targets: Record<string, string>): Promise<Re
       calls.push({ service, body, answer });
       res.writeHead(response.status, { 'content-type': 'application/json' }).end(answer);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    urls[service] = `${await listenOnTestPort(server)}/graphql`;
     servers.push(server);
-    urls[service] = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   }
   return {
     urls,

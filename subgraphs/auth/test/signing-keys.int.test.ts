@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
 import { anonymousViewer, createLogger, importInternalPrivateKey, openDataSource, parseEnv, signInternalToken } from '@desk/shared';
-import { createTestDatabase, createTestNats, generateInternalKeyPair, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
+import { createTestDatabase, createTestNats, generateInternalKeyPair, testPort, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
 import { MIGRATIONS, startAuthService, type RunningAuthService } from '../src/app';
 import { authEnvSchema } from '../src/env';
 import { StoredKeys } from '../src/keys/signing-keys';
@@ -24,9 +24,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function start(): Promise<RunningAuthService> {
+async function start(): Promise<RunningAuthService> {
   return startAuthService(parseEnv(authEnvSchema, {
-    NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', PORT: '0',
+    NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', PORT: String(await testPort()),
     DATABASE_URL: db.url, NATS_URL: nats.url, NATS_PREFIX: nats.prefix, INTERNAL_JWT_PUBLIC_KEY: internal.publicKey,
     JWT_ISSUER: ISSUER, JWT_AUDIENCE: 'desk-api', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password,
   }));

@@ -1,7 +1,7 @@
 // A local HTTP server answering as the Stripe and MercadoPago APIs do, for the parts this subgraph
 // calls: create a charge, refund it, read a MercadoPago payment. Tests make it fail on purpose.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnTestPort } from '@desk/shared/src/testing';
 
 export interface RecordedRequest { method: string; path: string; headers: http.IncomingHttpHeaders; body: string; }
 
@@ -82,10 +82,8 @@ export async function startFakeProviders(): Promise<FakeProviders> {
       send(res, 404, { error: { type: 'invalid_request_error', message: `no route ${req.method} ${path}` } });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: await listenOnTestPort(server),
     requests,
     mpPayments,
     failNext: (prefix, times) => { failures.set(prefix, times); },

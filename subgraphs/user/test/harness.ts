@@ -7,7 +7,7 @@ import {
   type EventEnvelope, type PayloadOf, type Role, type Viewer,
 } from '@desk/shared';
 import {
-  collectEvents as collectPublished, createTestDatabase, createTestNats, eventually, gatewayHeaders, generateInternalKeyPair, testViewer,
+  collectEvents as collectPublished, createTestDatabase, createTestNats, eventually, gatewayHeaders, generateInternalKeyPair, testPort, testViewer,
   type GqlResponse, type TestDatabase, type TestNats,
 } from '@desk/shared/src/testing';
 
@@ -68,7 +68,7 @@ export async function startHarness(): Promise<Harness> {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     HOST: '127.0.0.1',
-    PORT: '0',
+    PORT: String(await testPort()),
     DATABASE_URL: db.url,
     NATS_URL: nats.url,
     NATS_PREFIX: nats.prefix,

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { UserRegistered, createEnvelope, parseEnv, subjects } from '@desk/shared';
-import { createTestDatabase, createTestNats, generateInternalKeyPair } from '@desk/shared/src/testing';
+import { createTestDatabase, createTestNats, generateInternalKeyPair, testPort } from '@desk/shared/src/testing';
 import { startEmailWorker } from '../src/app';
 import { emailEnvSchema } from '../src/env';
 import { registration } from '../test/harness';
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
       }));
     }
     const env = parseEnv(emailEnvSchema, {
-      NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: '0', DATABASE_URL: db.url, NATS_URL: nats.url, NATS_PREFIX: nats.prefix,
+      NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: String(await testPort()), DATABASE_URL: db.url, NATS_URL: nats.url, NATS_PREFIX: nats.prefix,
       INTERNAL_JWT_PUBLIC_KEY: generateInternalKeyPair().publicKey, SMTP_URL: url,
     });
     const worker = await startEmailWorker(env);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { UserRegistered, createEnvelope, subjects } from '@desk/shared';
-import { createTestDatabase, createTestNats, eventually, generateInternalKeyPair, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
+import { createTestDatabase, createTestNats, eventually, generateInternalKeyPair, testPort, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
 import { EMAIL_CONSUMER } from '../src/email.consumer';
 import { registration } from './harness';
 import { createSmtpSink, type SmtpSink } from './smtp-sink';
@@ -54,7 +54,7 @@ const exited = (child: ChildProcess) => new Promise<void>((resolve) => {
 
 test('when the worker is killed in the middle of a burst and started again, then every mail arrives, duplicates only under the same Message-ID', async () => {
   const env = {
-    NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: '0', DATABASE_URL: db.url, NATS_URL: nats.url, NATS_PREFIX: nats.prefix,
+    NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(await testPort()), DATABASE_URL: db.url, NATS_URL: nats.url, NATS_PREFIX: nats.prefix,
     INTERNAL_JWT_PUBLIC_KEY: generateInternalKeyPair().publicKey, SMTP_URL: sink.url,
   };
   const js = jetstream(nats.nc);

@@ -4,10 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { TicketOpened, UserRegistered, subjects } from '@desk/shared';
-import { eventually } from '@desk/shared/src/testing';
+import { eventually, testPort } from '@desk/shared/src/testing';
 import { consumerSettled, ledger, registration, startHarness, type Harness } from './harness';
 import { EMAIL_CONSUMER } from '../src/email.consumer';
-import { createSmtpSink, freePort, type SmtpSink } from './smtp-sink';
+import { createSmtpSink, type SmtpSink } from './smtp-sink';
 
 describe('when the SMTP server is down', () => {
   let sink: SmtpSink;
@@ -76,7 +76,7 @@ describe('when no SMTP_URL is set (development)', () => {
 
 describe('when the SMTP server stays down past the last try', () => {
   let h: Harness;
-  beforeAll(async () => { h = await startHarness({ SMTP_URL: `smtp://127.0.0.1:${await freePort()}` }, { backoffMs: [50, 50] }); });
+  beforeAll(async () => { h = await startHarness({ SMTP_URL: `smtp://127.0.0.1:${await testPort()}` }, { backoffMs: [50, 50] }); });
   afterAll(() => h?.stop());
 
   test('then the event goes to the dead-letter subject and no ledger row claims it was sent', async () => {

@@ -1,8 +1,8 @@
 // A real SMTP server in the test process: it receives what the worker sends, parses it (or, for the
 // benchmark, only reads the Message-ID), and can refuse chosen recipients with a permanent 550.
-import { createServer, type AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { testPort } from '@desk/shared/src/testing';
 
 export interface ReceivedMail { messageId: string; to: string; from: string; subject: string; text: string; html: string; language: string | null }
 
@@ -19,15 +19,6 @@ export interface SmtpSink {
   stop(): Promise<void>;
 }
 
-/** A port nothing listens on right now (for a sink that starts later). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 const headerOf = (raw: string, name: string): string => {
   const match = new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(raw.slice(0, raw.search(/\r?\n\r?\n/)));
   return match ? match[1].trim() : '';
@@ -42,7 +33,7 @@ export interface SinkOptions {
 }
 
 export async function createSmtpSink(options: SinkOptions = {}): Promise<SmtpSink> {
-  const port = options.port ?? await freePort();
+  const port = options.port ?? await testPort();
   const parse = options.parse ?? true;
   const mails: ReceivedMail[] = [];
   const refuse = new Set<string>();

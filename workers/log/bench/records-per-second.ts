@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import { parseEnv, subjects, type RequestLog } from '@desk/shared';
-import { createTestDatabase, createTestNats, generateInternalKeyPair } from '@desk/shared/src/testing';
+import { createTestDatabase, createTestNats, generateInternalKeyPair, testPort } from '@desk/shared/src/testing';
 import { Pool } from 'pg';
 import { startLogWorker } from '../src/app';
 import { logEnvSchema } from '../src/env';
@@ -18,7 +18,7 @@ async function main() {
   const pool = new Pool({ connectionString: db.url, max: 1 });
   try {
     const env = parseEnv(logEnvSchema, {
-      NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: '0', DATABASE_URL: db.url, NATS_URL: nats.url, NATS_PREFIX: nats.prefix,
+      NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: String(await testPort()), DATABASE_URL: db.url, NATS_URL: nats.url, NATS_PREFIX: nats.prefix,
       INTERNAL_JWT_PUBLIC_KEY: generateInternalKeyPair().publicKey,
     });
     // Started once so that the schema and the durable consumers exist, then stopped while publishing.

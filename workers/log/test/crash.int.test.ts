@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { createEnvelope, defineEvent, subjects } from '@desk/shared';
-import { createTestDatabase, createTestNats, eventually, generateInternalKeyPair, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
+import { createTestDatabase, createTestNats, eventually, generateInternalKeyPair, testPort, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
 import { Pool } from 'pg';
 import { z } from 'zod';
 import { REQUESTS_DURABLE } from '../src/ingest.consumers';
@@ -19,12 +19,14 @@ const Noted = defineEvent({ type: 'ticket.noted', version: 1, schema: z.object({
 let db: TestDatabase;
 let nats: TestNats;
 let pool: Pool;
+let port: number;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase('log_crash_test');
   nats = await createTestNats('logcrash');
   pool = new Pool({ connectionString: db.url, max: 2 });
+  port = await testPort();
 });
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -40,7 +42,7 @@ function startWorker(): ChildProcess {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
-      ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'error', PORT: '0', DATABASE_URL: db.url, NATS_URL: nats.url, NATS_PREFIX: nats.prefix,
+      ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'error', PORT: String(port), DATABASE_URL: db.url, NATS_URL: nats.url, NATS_PREFIX: nats.prefix,
       INTERNAL_JWT_PUBLIC_KEY: keys.publicKey,
       // Small batches make many commits, so the kill lands between some of them; a short ack wait
       // brings the unacknowledged messages back soon after the restart.
