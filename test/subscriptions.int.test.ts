@@ -151,6 +151,67 @@ describe('when a ticket changes status', () => {
   });
 });
 
+describe('when a selected field depends on who asks, not only on the role', () => {
+  async function ticketAssignedTo(assigneeId: string): Promise<string> {
+    const customer = await registerCustomer(platform);
+    const ticket = (await platform.gql('mutation { openTicket(input: { subject: "Broken", description: "It broke" }) { id } }', {}, { token: customer.accessToken })).data!.openTicket;
+    const assigned = await platform.gql('mutation($t: ID!, $a: ID) { assignTicket(ticketId: $t, assigneeId: $a) { assignee { id } } }', { t: ticket.id, a: assigneeId }, { token: adminToken });
+    expect(assigned.data?.assignTicket.assignee.id).toBe(assigneeId);
+    return ticket.id;
+  }
+  const move = (ticketId: string) => platform.gql('mutation($t: ID!) { changeTicketStatus(ticketId: $t, status: IN_PROGRESS) { status } }', { t: ticketId }, { token: adminToken });
+  /** The subscription's selection, asked for by `token` as a query: what its pushes must equal. */
+  const asked = async (selection: string, ticketId: string, token: string, fragments = '') =>
+    (await platform.gql(`query($t: ID!) { ticket(id: $t) ${selection} } ${fragments}`, { t: ticketId }, { token })).data!.ticket;
+
+  test('then two agents get each their own answer: the assignee\'s sessions for the assignee, none for the other', async () => {
+    const [assignee, other] = await Promise.all([registerAgent(platform, adminToken), registerAgent(platform, adminToken)]);
+    const ticketId = await ticketAssignedTo(assignee.id);
+    const selection = '{ id status assignee { id sessions { id } } }';
+    const query = `subscription($t: ID) { ticketStatusChanged(ticketId: $t) ${selection} }`;
+    // The assignee subscribes first: a resolution shared by role would run as the assignee for both.
+    const first = await subscribe(connect(assignee.accessToken).client, query, { t: ticketId });
+    const second = await subscribe(connect(other.accessToken).client, query, { t: ticketId });
+    await move(ticketId);
+    await eventually(() => first.results.length > 0 && second.results.length > 0, 5000, 'both pushes');
+    const own = await asked(selection, ticketId, assignee.accessToken);
+    const others = await asked(selection, ticketId, other.accessToken);
+    expect(own.assignee.sessions.length).toBeGreaterThan(0);
+    expect(others.assignee.sessions).toEqual([]);
+    expect(first.results).toEqual([{ data: { ticketStatusChanged: own } }]);
+    expect(second.results).toEqual([{ data: { ticketStatusChanged: others } }]);
+  });
+
+  test('then two sessions of one user each see their own session as the current one, through fragments', async () => {
+    const agent = await registerAgent(platform, adminToken);
+    const again = (await platform.gql(ops.login, { email: agent.email, password: agent.password })).data!.login.accessToken as string;
+    const ticketId = await ticketAssignedTo(agent.id);
+    const selection = '{ ...Work }';
+    const fragment = 'fragment Work on Ticket { id assignee { ... on User { ...Sessions } } } fragment Sessions on User { sessions { id current } }';
+    const query = `subscription($t: ID) { ticketStatusChanged(ticketId: $t) ${selection} } ${fragment}`;
+    const streams = [await subscribe(connect(agent.accessToken).client, query, { t: ticketId }), await subscribe(connect(again).client, query, { t: ticketId })];
+    await move(ticketId);
+    await eventually(() => streams.every((s) => s.results.length > 0), 5000, 'both pushes');
+    const one = await asked(selection, ticketId, agent.accessToken, fragment);
+    const two = await asked(selection, ticketId, again, fragment);
+    expect(one).not.toEqual(two);
+    expect(streams[0].results).toEqual([{ data: { ticketStatusChanged: one } }]);
+    expect(streams[1].results).toEqual([{ data: { ticketStatusChanged: two } }]);
+  });
+
+  test('then staff of the same role still share one resolution when no such field is selected', async () => {
+    const agents = await Promise.all([registerAgent(platform, adminToken), registerAgent(platform, adminToken)]);
+    const ticketId = await ticketAssignedTo(agents[0].id);
+    const query = 'subscription($t: ID) { ticketStatusChanged(ticketId: $t) { id assignee { id name email tickets { totalCount } orders { totalCount } } } }';
+    const streams = await Promise.all(agents.map((a) => subscribe(connect(a.accessToken).client, query, { t: ticketId })));
+    const before = platform.gateway.live.stats.resolutions;
+    await move(ticketId);
+    await eventually(() => streams.every((s) => s.results.length > 0), 5000, 'both pushes');
+    expect(platform.gateway.live.stats.resolutions - before).toBe(1);
+    expect(streams[1].results).toEqual(streams[0].results);
+  });
+});
+
 describe('when a subscription is not within the limits', () => {
   test.each([
     ['too deep', 'subscription { orderStatusChanged { customer { orders { edges { node { customer { orders { edges { node { customer { orders { edges { node { id } } } } } } } } } } } } } }'],

@@ -2,16 +2,18 @@
 // schema, the protections' rules), then turned into the query that loads its entity by id with the
 // same selection. Each event that a subscriber may see is resolved through the gateway's normal query
 // plan with the subscriber's identity, once per group of subscribers sharing plan, variables and
-// access scope, and queued for each of them.
+// access scope (the roles, or the user or session when a selected field depends on who asks), and
+// queued for each of them.
 import { createHash } from 'node:crypto';
 import {
-  GraphQLError, Kind, OperationTypeNode, getOperationAST, getVariableValues, parse, print, specifiedRules, validate, visit,
+  BREAK, GraphQLError, Kind, OperationTypeNode, TypeInfo, getOperationAST, getVariableValues, isAbstractType, parse, print, specifiedRules,
+  validate, visit, visitWithTypeInfo,
   type DocumentNode, type FieldNode, type FormattedExecutionResult, type FragmentDefinitionNode, type GraphQLSchema,
   type OperationDefinitionNode, type ValidationRule, type ParseOptions,
 } from 'graphql';
 import { ErrorCode, isStaff, type EventEnvelope, type Logger, type Viewer } from '@desk/shared';
 import type { EventHub } from './event-hub';
-import { LIVE_FIELD_OF_EVENT, LIVE_FIELDS, type LiveField } from './live-fields';
+import { LIVE_FIELD_OF_EVENT, LIVE_FIELDS, VIEWER_DEPENDENT_FIELDS, type LiveField, type ViewerDependence } from './live-fields';
 import { Mailbox } from './mailbox';
 
 export interface LiveRequest {
@@ -32,6 +34,8 @@ export interface PreparedLive {
   variables: Record<string, unknown>;
   /** Same plan and variables: subscribers with the same key and scope share each resolution. */
   key: string;
+  /** Set when the selection reaches a field whose answer depends on who asks, not only on the roles. */
+  dependsOn: ViewerDependence | null;
 }
 
 /** Runs a query through the gateway as `viewer`; errors come back formatted (masked) as for clients. */
@@ -65,6 +69,7 @@ interface Plan {
   root: FieldNode;
   field: LiveField;
   lookup: string;
+  dependsOn: ViewerDependence | null;
 }
 
 interface Group {
@@ -75,9 +80,15 @@ interface Group {
 
 const fail = (message: string, code: string): GraphQLError => new GraphQLError(message, { extensions: { code } });
 
-/** Access scope: staff of the same roles see the same; a customer sees their own. */
-function scopeOf(viewer: Viewer): string {
-  return isStaff(viewer) ? `staff:${[...viewer.roles].sort().join(',')}` : `user:${viewer.userId}`;
+/**
+ * Access scope: staff of the same roles see the same, unless the selection depends on who asks; then,
+ * as always for a customer, each user (or each session) sees their own.
+ */
+function scopeOf(viewer: Viewer, dependsOn: ViewerDependence | null): string {
+  const roles = [...viewer.roles].sort().join(',');
+  if (dependsOn === 'session') return `session:${viewer.sessionId ?? ''}:${viewer.userId}:${roles}`;
+  if (dependsOn === 'user' || !isStaff(viewer)) return `user:${viewer.userId}:${roles}`;
+  return `staff:${roles}`;
 }
 
 export class LiveQueryService {
@@ -108,7 +119,7 @@ export class LiveQueryService {
     else if (argument?.value.kind === Kind.STRING || argument?.value.kind === Kind.INT) entityId = argument.value.value;
     const variables = request.variables ?? {};
     const key = createHash('sha256').update(plan.lookup).update('\0').update(JSON.stringify(variables)).update('\0').update(entityId ?? '').digest('base64url');
-    return { field, entityId, document: plan.document, lookup: plan.lookup, operationName: operation.name?.value ?? null, variables, key };
+    return { field, entityId, document: plan.document, lookup: plan.lookup, operationName: operation.name?.value ?? null, variables, key, dependsOn: plan.dependsOn };
   }
 
   /**
@@ -151,7 +162,8 @@ export class LiveQueryService {
     }
     const field = LIVE_FIELDS[root.name.value];
     if (!field) return [fail(`${root.name.value} cannot be subscribed to`, 'BAD_USER_INPUT')];
-    return { document, operation, root, field, lookup: print(lookupDocument(document, operation, root, field)) };
+    const lookup = lookupDocument(document, operation, root, field);
+    return { document, operation, root, field, lookup: print(lookup), dependsOn: viewerDependenceOf(schema, lookup) };
   }
 
   /**
@@ -183,7 +195,7 @@ export class LiveQueryService {
       this.groups.set(type, byKey);
       this.unlisten.set(type, this.hub.listen(type, (event) => this.onEvent(type, event)));
     }
-    const groupKey = `${prepared.key}|${scopeOf(viewer)}`;
+    const groupKey = `${prepared.key}|${scopeOf(viewer, prepared.dependsOn)}`;
     let group = byKey.get(groupKey);
     if (!group) {
       group = { prepared, viewer, mailboxes: new Set() };
@@ -265,6 +277,32 @@ export class LiveQueryService {
       this.stats.deliveries += 1;
     }
   }
+}
+
+/**
+ * The most a (checked) lookup query's answer depends on who asks: every field it selects, in the
+ * operation and in the fragments it uses, looked up in VIEWER_DEPENDENT_FIELDS. A field selected on an
+ * interface or union counts for each type that may answer it.
+ */
+function viewerDependenceOf(schema: GraphQLSchema, lookup: DocumentNode): ViewerDependence | null {
+  const typeInfo = new TypeInfo(schema);
+  let found: ViewerDependence | null = null;
+  visit(lookup, visitWithTypeInfo(typeInfo, {
+    Field(node) {
+      const parent = typeInfo.getParentType();
+      if (!parent) return undefined;
+      for (const type of isAbstractType(parent) ? schema.getPossibleTypes(parent) : [parent]) {
+        const dependence = VIEWER_DEPENDENT_FIELDS[`${type.name}.${node.name.value}`];
+        if (dependence === 'session') {
+          found = dependence;
+          return BREAK;
+        }
+        if (dependence === 'user') found = dependence;
+      }
+      return undefined;
+    },
+  }));
+  return found;
 }
 
 /**
