@@ -1,4 +1,5 @@
-import { decodeCursor, encodeCursor, pageRequest, toConnection } from '../src/graphql/pagination';
+import { buildSchema, graphql } from 'graphql';
+import { decodeCursor, encodeCursor, pageRequest, selectsTotalCount, toConnection } from '../src/graphql/pagination';
 
 describe('cursor pagination', () => {
   test('a cursor round-trips its sort key and id', () => {
@@ -23,5 +24,39 @@ describe('cursor pagination', () => {
     expect(page.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false, endCursor: encodeCursor('k1', '1') });
     const last = toConnection(rows.slice(2), { limit: 2, after: decodeCursor(page.pageInfo.endCursor!) }, (r) => ({ key: r.at, id: r.id }));
     expect(last.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+  });
+});
+
+describe('whether a connection field selects totalCount', () => {
+  const schema = buildSchema('type Query { list: Connection } type Connection { totalCount: Int! edges: [Int!]! }');
+
+  /** What the helper says for `list` in `query`, as graphql-js executes it. */
+  async function selected(query: string, variables: Record<string, unknown> = {}): Promise<boolean> {
+    let answer: boolean | undefined;
+    const rootValue = { list: (_args: unknown, _ctx: unknown, info: Parameters<typeof selectsTotalCount>[0]) => {
+      answer = selectsTotalCount(info);
+      return { totalCount: 0, edges: [] };
+    } };
+    const result = await graphql({ schema, source: query, rootValue, variableValues: variables });
+    expect(result.errors).toBeUndefined();
+    return answer!;
+  }
+
+  test.each([
+    ['directly', '{ list { totalCount } }', true],
+    ['under an alias', '{ list { n: totalCount } }', true],
+    ['in an inline fragment', '{ list { ... on Connection { totalCount } } }', true],
+    ['in a fragment spread', 'query { list { ...C } } fragment C on Connection { edges totalCount }', true],
+    ['in a fragment nested in another', 'query { list { ...A } } fragment A on Connection { ... { ...B } } fragment B on Connection { totalCount }', true],
+    ['not at all', '{ list { edges } }', false],
+    ['in a fragment left out with @skip', '{ list { edges ... @skip(if: true) { totalCount } } }', false],
+  ])('%s', async (_how, query, expected) => {
+    expect(await selected(query)).toBe(expected);
+  });
+
+  test('a field kept or dropped by a variable follows the variable', async () => {
+    const query = 'query($count: Boolean!) { list { edges totalCount @include(if: $count) } }';
+    expect(await selected(query, { count: true })).toBe(true);
+    expect(await selected(query, { count: false })).toBe(false);
   });
 });

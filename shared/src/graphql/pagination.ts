@@ -1,4 +1,8 @@
 // Relay-style cursor pagination over a stable order (a sort key and the id as tie-breaker).
+import {
+  GraphQLIncludeDirective, GraphQLSkipDirective, Kind, getDirectiveValues,
+  type GraphQLResolveInfo, type SelectionNode, type SelectionSetNode,
+} from 'graphql';
 import { BadUserInputError } from '../errors';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -69,4 +73,39 @@ export function toConnection<T>(rows: T[], request: PageRequest, cursorOf: (row:
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
   };
+}
+
+type SelectionInfo = Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments' | 'variableValues'>;
+
+/**
+ * Whether the connection field being resolved selects `totalCount`, directly or through inline
+ * fragments and fragment spreads, as the query is executed (`@skip` and `@include` applied). The
+ * total is counted only then: counting a large table for every page is costly.
+ */
+export function selectsTotalCount(info: SelectionInfo): boolean {
+  const seen = new Set<string>();
+  return info.fieldNodes.some((node) => node.selectionSet !== undefined && selects(node.selectionSet, 'totalCount', info, seen));
+}
+
+function selects(set: SelectionSetNode, field: string, info: SelectionInfo, seen: Set<string>): boolean {
+  for (const selection of set.selections) {
+    if (!executed(selection, info.variableValues)) continue;
+    if (selection.kind === Kind.FIELD) {
+      if (selection.name.value === field) return true;
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      if (selects(selection.selectionSet, field, info, seen)) return true;
+    } else {
+      const fragment = info.fragments[selection.name.value];
+      if (fragment && !seen.has(fragment.name.value)) {
+        seen.add(fragment.name.value);
+        if (selects(fragment.selectionSet, field, info, seen)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+function executed(selection: SelectionNode, variables: GraphQLResolveInfo['variableValues']): boolean {
+  if (getDirectiveValues(GraphQLSkipDirective, selection, variables)?.if === true) return false;
+  return getDirectiveValues(GraphQLIncludeDirective, selection, variables)?.if !== false;
 }
