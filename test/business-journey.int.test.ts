@@ -145,7 +145,8 @@ describe('when a customer buys, pays and asks for help', () => {
     await platform.stopService('order');
     try {
       expect((await settle(payment.id)).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 300));
+      // The order service is to find the payment's event waiting for it when it starts again.
+      await eventually(async () => (await streamEvents()).some((e) => e.type === 'payment.succeeded' && e.payload.paymentId === payment.id), 10_000, 'the payment event on the stream');
     } finally {
       await platform.restartService('order');
     }
