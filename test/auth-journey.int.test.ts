@@ -59,6 +59,17 @@ describe('when a customer signs in', () => {
     expect(blocked.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
   });
 
+  test('then guesses from other addresses never keep the owner out', async () => {
+    const customer = await registerCustomer(platform);
+    for (let i = 1; i <= 8; i++) {
+      const attempt = await platform.gql(ops.login, { email: customer.email, password: `guess number ${i}` }, { from: `127.0.1.${i}` });
+      expect(attempt.errors?.[0]?.extensions?.code).toBe('INVALID_CREDENTIALS');
+    }
+    const owner = await platform.gql(ops.login, { email: customer.email, password: customer.password }, { from: '127.0.2.1' });
+    expect(owner.errors).toBeUndefined();
+    expect(owner.data?.login.user.id).toBe(customer.id);
+  });
+
   test('then guessing across many accounts from one address is throttled too', async () => {
     const strict = await startPlatform({ authEnv: { LOGIN_MAX_FAILURES_PER_ADDRESS: '3' } });
     try {

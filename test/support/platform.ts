@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { exportJWK, type JWK } from 'jose';
+import { Agent, fetch } from 'undici';
 import { parseEnv } from '@desk/shared';
 import { createTestDatabase, createTestNats, eventually, generateInternalKeyPair, testPort, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
 import { gatewayEnvSchema } from '../../gateway/src/env';
@@ -56,7 +57,8 @@ export interface Platform {
   internalKeys: { privateKey: string; publicKey: string };
   /** The auth subgraph's signing key, so tests can mint tokens with any claims. */
   signingKey: { privateJwk: JWK & { kid: string }; publicPem: string };
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, options?: { token?: string; headers?: Record<string, string>; url?: string }): Promise<GqlResult<T>>;
+  /** A GraphQL request through the gateway; `from` sends it from that loopback address (127.x.y.z). */
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, options?: { token?: string; headers?: Record<string, string>; url?: string; from?: string }): Promise<GqlResult<T>>;
   stop(): Promise<void>;
 }
 
@@ -72,9 +74,18 @@ async function signingKeyPair() {
   return { privateJwk, publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
 }
 
-export async function postGraphQL<T>(url: string, query: string, variables?: Record<string, unknown>, options: { token?: string; headers?: Record<string, string> } = {}): Promise<GqlResult<T>> {
+/** Connections from one loopback address (127.0.0.0/8) each, as if from different clients. */
+const fromAddress = new Map<string, Agent>();
+
+export async function postGraphQL<T>(url: string, query: string, variables?: Record<string, unknown>, options: { token?: string; headers?: Record<string, string>; from?: string } = {}): Promise<GqlResult<T>> {
+  let dispatcher: Agent | undefined;
+  if (options.from) {
+    dispatcher = fromAddress.get(options.from) ?? new Agent({ localAddress: options.from });
+    fromAddress.set(options.from, dispatcher);
+  }
   const response = await fetch(url, {
     method: 'POST',
+    dispatcher,
     headers: {
       'content-type': 'application/json',
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),

@@ -5,6 +5,7 @@ import { returnedRows, type Role } from '@desk/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Account, Locale } from './domain/account';
 import type { OpenSession } from './domain/session';
+import type { RecentFailures } from './domain/throttle';
 
 interface AccountRow {
   id: string; email: string | null; password_hash: string | null; name: string; roles: Role[];
@@ -182,17 +183,24 @@ export class AccountRepository {
   }
 
   /** Failures (and attempts in flight) other than `exceptId`, within the window, oldest first. */
-  async recentFailures(email: string, ip: string | null, since: Date, exceptId: string): Promise<{ account: Date[]; address: Date[] }> {
-    const [account, address] = await Promise.all([
-      this.dataSource.query('SELECT failed_at FROM login_failures WHERE email = $1 AND failed_at > $2 AND id <> $3 ORDER BY failed_at', [email, since, exceptId]),
+  async recentFailures(email: string, ip: string | null, since: Date, exceptId: string): Promise<RecentFailures> {
+    const [accountAndAddress, address] = await Promise.all([
+      this.dataSource.query(
+        'SELECT failed_at FROM login_failures WHERE email = $1 AND ip IS NOT DISTINCT FROM $2 AND failed_at > $3 AND id <> $4 ORDER BY failed_at',
+        [email, ip, since, exceptId],
+      ),
       ip ? this.dataSource.query('SELECT failed_at FROM login_failures WHERE ip = $1 AND failed_at > $2 AND id <> $3 ORDER BY failed_at', [ip, since, exceptId]) : [],
     ]) as [{ failed_at: Date }[], { failed_at: Date }[]];
-    return { account: account.map((r) => r.failed_at), address: address.map((r) => r.failed_at) };
+    return { accountAndAddress: accountAndAddress.map((r) => r.failed_at), address: address.map((r) => r.failed_at) };
   }
 
-  /** A successful sign-in clears the account's failures (not the address's). */
-  async clearFailures(email: string): Promise<void> {
-    await this.dataSource.query('DELETE FROM login_failures WHERE email = $1', [email]);
+  /**
+   * Forgets the account's failures: from one address after a sign-in from it (a guesser elsewhere
+   * stays throttled), from everywhere after a password reset (the guessed password is gone).
+   */
+  async clearFailures(email: string, from?: { ip: string | null }): Promise<void> {
+    if (from) await this.dataSource.query('DELETE FROM login_failures WHERE email = $1 AND ip IS NOT DISTINCT FROM $2', [email, from.ip]);
+    else await this.dataSource.query('DELETE FROM login_failures WHERE email = $1', [email]);
   }
 
   async pruneFailures(before: Date): Promise<void> {

@@ -46,7 +46,7 @@ export async function startAuthService(env: AuthEnv, hooks: AuthServiceHooks = {
 
     const throttle = {
       windowSeconds: env.LOGIN_THROTTLE_WINDOW_SECONDS,
-      maxPerAccount: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      maxPerAccountAndAddress: env.LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS,
       maxPerAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS,
     };
     const pruner = setInterval(() => {

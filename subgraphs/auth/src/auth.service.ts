@@ -73,7 +73,7 @@ export class AuthService {
     const account = await accounts.findByEmail(email);
     const ok = password.length <= PASSWORD_MAX && await verifyPassword(account?.passwordHash ?? null, password);
     if (!ok || !account) throw new InvalidCredentialsError();
-    await accounts.clearFailures(email);
+    await accounts.clearFailures(email, { ip: this.viewer.ip });
     const session = await this.deps.dataSource.transaction((tx) => this.openSession(tx, account));
     this.log.info({ userId: account.id, sessionId: session.sessionId }, 'signed in');
     return this.payload(account, session);
