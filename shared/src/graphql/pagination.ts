@@ -1,17 +1,34 @@
-// Relay-style cursor pagination over a stable order (a sort key and the id as tie-breaker).
+// Relay-style cursor pagination over a stable order (a sort key and the id as tie-breaker). A keyset
+// (newestFirst, byName) is the one place where a cursor becomes the typed position a repository pages
+// from, and where a repository's page and total become a connection.
 import {
   GraphQLIncludeDirective, GraphQLSkipDirective, Kind, getDirectiveValues,
   type GraphQLResolveInfo, type SelectionNode, type SelectionSetNode,
 } from 'graphql';
 import { BadUserInputError } from '../errors';
+import { isUuid } from './loader';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
-export interface PageRequest {
+/** A connection field's arguments, and whether its client selected `totalCount` (see selectsTotalCount). */
+export interface PageArgs { first?: number | null; after?: string | null; withTotal?: boolean; }
+
+/** Where a newest-first page starts: after the row with this instant and id. */
+export interface TimePosition { at: Date; id: string; }
+
+/** Where a page by name starts: after the row with this name (compared lower-cased) and id. */
+export interface NamePosition { name: string; id: string; }
+
+/** What a repository is asked for: `limit` rows after a position, and the total under its filter if `withTotal`. */
+export interface PageRequest<P = { key: string; id: string }> {
   limit: number;
-  after: { key: string; id: string } | null;
+  after: P | null;
+  withTotal: boolean;
 }
+
+/** What a repository answers: `limit + 1` rows when more follow, and the total, read together; null when not asked for. */
+export interface Page<T> { rows: T[]; totalCount: number | null; }
 
 export interface Connection<T> {
   edges: { cursor: string; node: T }[];
@@ -26,11 +43,56 @@ export function lazyCount(count: () => Promise<number>): LazyCount {
   return () => (counted ??= count());
 }
 
-/** A connection with its lazy total, as the subgraphs' resolvers return them. */
-export interface CountedConnection<T = unknown> extends Connection<T> { totalCount: LazyCount; }
+/** A connection with its total, as the subgraphs' resolvers return them. */
+export interface CountedConnection<T = unknown> extends Connection<T> {
+  /** Read with the page when the client selected it (null otherwise). */
+  totalCount: number | null | LazyCount;
+}
 
-/** The resolvers of every `…Connection` type: the total is counted when asked for. */
-export const countedConnection = { totalCount: (connection: CountedConnection): Promise<number> => connection.totalCount() };
+/** The resolvers of every `…Connection` type. */
+export const countedConnection = {
+  totalCount(connection: CountedConnection): number | Promise<number> {
+    if (typeof connection.totalCount === 'function') return connection.totalCount();
+    // Read with the page whenever the field selects it; missing here means the page was asked for without it.
+    if (connection.totalCount === null) throw new Error('totalCount was selected but not read with the page');
+    return connection.totalCount;
+  },
+};
+
+/** The order of a connection as its cursors carry it. */
+export interface Keyset<P extends { id: string }> {
+  /** Checks `first` and `after` and reads the cursor's position: BAD_USER_INPUT when either is wrong. */
+  request(args: PageArgs): PageRequest<P>;
+  /** The connection of a page read for `request`, each row's cursor made from its position. */
+  connection<T>(page: Page<T>, request: PageRequest<P>, positionOf: (row: T) => P): CountedConnection<T>;
+}
+
+function keyset<P extends { id: string }>(read: (key: string, id: string) => P | null, keyOf: (position: P) => string): Keyset<P> {
+  return {
+    request(args) {
+      const { limit, after } = pageRequest(args.first, args.after);
+      const position = after ? read(after.key, after.id) : null;
+      if (after && !position) throw new BadUserInputError('after is not a valid cursor', 'after');
+      return { limit, after: position, withTotal: args.withTotal ?? false };
+    },
+    connection(page, request, positionOf) {
+      const connection = toConnection(page.rows, request, (row) => { const position = positionOf(row); return { key: keyOf(position), id: position.id }; });
+      return { ...connection, totalCount: page.totalCount };
+    },
+  };
+}
+
+/** Newest first: a cursor holds the row's instant and id. */
+export const newestFirst: Keyset<TimePosition> = keyset(
+  (key, id) => { const at = new Date(key); return Number.isNaN(at.getTime()) || !isUuid(id) ? null : { at, id }; },
+  (position) => position.at.toISOString(),
+);
+
+/** By name whatever its case, then id: a cursor holds the lower-cased name and the id. */
+export const byName: Keyset<NamePosition> = keyset(
+  (key, id) => (isUuid(id) ? { name: key, id } : null),
+  (position) => position.name.toLowerCase(),
+);
 
 export function encodeCursor(key: string, id: string): string {
   return Buffer.from(JSON.stringify([key, id])).toString('base64url');
@@ -47,7 +109,7 @@ export function decodeCursor(cursor: string): { key: string; id: string } {
 }
 
 /** Checks `first` and `after`; asks the store for one row more than the page to learn if there is a next. */
-export function pageRequest(first: number | null | undefined, after: string | null | undefined): PageRequest {
+export function pageRequest(first: number | null | undefined, after: string | null | undefined): { limit: number; after: { key: string; id: string } | null } {
   const limit = first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
     throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
@@ -57,11 +119,11 @@ export function pageRequest(first: number | null | undefined, after: string | nu
 
 /** A connection with nothing in it: what a viewer gets of a list they may not see. */
 export function emptyConnection<T>(): CountedConnection<T> {
-  return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: async () => 0 };
+  return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0 };
 }
 
 /** Builds the connection from `limit + 1` rows fetched in order. */
-export function toConnection<T>(rows: T[], request: PageRequest, cursorOf: (row: T) => { key: string; id: string }): Connection<T> {
+export function toConnection<T>(rows: T[], request: { limit: number; after: unknown }, cursorOf: (row: T) => { key: string; id: string }): Connection<T> {
   const page = rows.slice(0, request.limit);
   const edges = page.map((node) => { const c = cursorOf(node); return { cursor: encodeCursor(c.key, c.id), node }; });
   return {
