@@ -157,6 +157,14 @@ export class AccountRepository {
   }
 
   /** Marks a live reset token used and returns its account; null when unknown, used or expired. */
+  /** Whether a reset token could be used now; consumePasswordReset decides, this only spares the work for a dead one. */
+  async passwordResetIsLive(tokenHash: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      'SELECT 1 FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()', [tokenHash],
+    );
+    return rows.length > 0;
+  }
+
   async consumePasswordReset(tx: EntityManager, tokenHash: string): Promise<string | null> {
     const rows = returnedRows<{ account_id: string }>(await tx.query(
       `UPDATE password_resets SET used_at = now()

@@ -16,6 +16,8 @@ import { retryAfterSeconds, type ThrottlePolicy } from './domain/throttle';
 import type { AccessTokenIssuer } from './keys/access-token.issuer';
 
 export const EMAIL_TAKEN = 'EMAIL_TAKEN';
+const emailTaken = (): AppError => new AppError(EMAIL_TAKEN, 'An account with this email already exists', { field: 'email' });
+const deadResetToken = (): InvalidTokenError => new InvalidTokenError('The reset token is invalid, used or expired');
 /** Reset requests beyond this many per account per hour are dropped silently. */
 const RESETS_PER_HOUR = 5;
 
@@ -45,10 +47,12 @@ export class AuthService {
     const password = checkPassword(input.password, 'password');
     const name = normalizeName(input.name, 'name');
     const locale = normalizeLocale(input.locale, 'locale');
+    // The costly hash only for an email that is free; the insert still decides a race.
+    if (await this.deps.accounts.findByEmail(email)) throw emailTaken();
     const account: Account = {
       id: randomUUID(), email, passwordHash: await hashPassword(password), name, roles: ['CUSTOMER'], guest: false, locale, createdAt: now(), rolesVersion: 0,
     };
-    const session = await this.createAccount(account, () => new AppError(EMAIL_TAKEN, 'An account with this email already exists', { field: 'email' }));
+    const session = await this.createAccount(account, emailTaken);
     this.log.info({ userId: account.id }, 'account registered');
     return session;
   }
@@ -148,11 +152,13 @@ export class AuthService {
 
   async resetPassword(token: string, newPassword: string): Promise<boolean> {
     const password = checkPassword(newPassword, 'newPassword');
-    if (!looksLikeToken(token)) throw new InvalidTokenError('The reset token is invalid, used or expired');
+    const tokenHash = hashSecretToken(token);
+    // The costly hash only for a token that can still be used; consuming it below still decides.
+    if (!looksLikeToken(token) || !await this.deps.accounts.passwordResetIsLive(tokenHash)) throw deadResetToken();
     const passwordHash = await hashPassword(password);
     const account = await this.deps.dataSource.transaction(async (tx) => {
-      const accountId = await this.deps.accounts.consumePasswordReset(tx, hashSecretToken(token));
-      if (!accountId) throw new InvalidTokenError('The reset token is invalid, used or expired');
+      const accountId = await this.deps.accounts.consumePasswordReset(tx, tokenHash);
+      if (!accountId) throw deadResetToken();
       await this.deps.accounts.setPassword(tx, accountId, passwordHash);
       await this.deps.accounts.voidPasswordResets(tx, accountId);
       // Whoever knew the old password may hold a session: every one ends.
