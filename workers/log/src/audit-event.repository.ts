@@ -1,8 +1,8 @@
 // Storage of the audit trail (every domain event, payload redacted) in Postgres (schema `logs`):
 // batch inserts that absorb redeliveries, filtered newest-first pages, and the retention sweep.
-import { Where, newestFirstPage, type LazyCount } from '@desk/shared';
+import { Where, keysetPage, newestFirstOrder, type Page, type PageRequest, type TimePosition } from '@desk/shared';
 import type { DataSource } from 'typeorm';
-import type { AuditEventQuery, AuditEventRecord, PageAfter } from './domain/log';
+import type { AuditEventQuery, AuditEventRecord } from './domain/log';
 import { deleteOlderThan, likePrefix, valuesList } from './sql';
 
 const COLUMNS = 'id, type, version, occurred_at, actor_id, correlation_id, causation_id, payload';
@@ -42,7 +42,8 @@ export class AuditEventRepository {
     return rows[0].n;
   }
 
-  async page(query: AuditEventQuery, limit: number, after: PageAfter | null): Promise<{ rows: AuditEventRecord[]; totalCount: LazyCount }> {
+  /** Newest first, the id breaking ties; the total under the same filter when the request asks for it. */
+  page(query: AuditEventQuery, request: PageRequest<TimePosition>): Promise<Page<AuditEventRecord>> {
     const where = new Where();
     if (query.type) {
       if (query.type.endsWith('.')) where.add((p) => `type LIKE ${p}`, likePrefix(query.type));
@@ -52,8 +53,7 @@ export class AuditEventRepository {
     if (query.correlationId) where.add((p) => `correlation_id = ${p}`, query.correlationId);
     if (query.from) where.add((p) => `occurred_at >= ${p}`, query.from.toISOString());
     if (query.to) where.add((p) => `occurred_at < ${p}`, query.to.toISOString());
-    const { rows, totalCount } = await newestFirstPage<AuditEventRow>(this.dataSource, 'audit_events', COLUMNS, 'occurred_at', where, limit, after);
-    return { rows: rows.map(toRecord), totalCount };
+    return keysetPage(this.dataSource, { table: 'audit_events', columns: COLUMNS, where, order: newestFirstOrder('occurred_at') }, request, toRecord);
   }
 
   deleteOlderThan(before: Date): Promise<number> {

@@ -1,14 +1,12 @@
 // Reading the logs for admins: checks the viewer, turns filters and cursors into repository queries,
 // and builds the connections.
-import { BadUserInputError, isUuid, pageRequest, toConnection, type CountedConnection, type Viewer } from '@desk/shared';
+import { BadUserInputError, newestFirst, type CountedConnection, type PageArgs, type Viewer } from '@desk/shared';
 import type { AuditEventRepository } from './audit-event.repository';
-import type { AuditEventQuery, AuditEventRecord, PageAfter, RequestLogQuery, RequestLogRecord } from './domain/log';
+import type { AuditEventQuery, AuditEventRecord, RequestLogQuery, RequestLogRecord } from './domain/log';
 import { authorize } from './policy';
 import type { RequestLogRepository } from './request-log.repository';
 
 export type LogConnection<T> = CountedConnection<T>;
-
-export interface PageArgs { first?: number | null; after?: string | null; }
 
 export interface RequestLogFilterInput {
   operationName?: string | null;
@@ -27,13 +25,6 @@ export interface AuditEventFilterInput {
   to?: Date | null;
 }
 
-function afterOf(request: ReturnType<typeof pageRequest>): PageAfter | null {
-  if (!request.after) return null;
-  const at = new Date(request.after.key);
-  if (Number.isNaN(at.getTime()) || !isUuid(request.after.id)) throw new BadUserInputError('after is not a valid cursor', 'after');
-  return { at, id: request.after.id };
-}
-
 function checkRange(from: Date | null | undefined, to: Date | null | undefined): void {
   if (from && to && from > to) throw new BadUserInputError('from must not be after to', 'from');
 }
@@ -46,7 +37,7 @@ export class LogService {
 
   async requestLogs(args: PageArgs & { filter?: RequestLogFilterInput | null }): Promise<LogConnection<RequestLogRecord>> {
     authorize(this.viewer, 'logs:read');
-    const request = pageRequest(args.first, args.after);
+    const request = newestFirst.request(args);
     const f = args.filter ?? {};
     checkRange(f.from, f.to);
     const query: RequestLogQuery = {
@@ -57,13 +48,13 @@ export class LogService {
       from: f.from ?? null,
       to: f.to ?? null,
     };
-    const { rows, totalCount } = await this.stores.requestLogs.page(query, request.limit, afterOf(request));
-    return { ...toConnection(rows, request, (r) => ({ key: r.at.toISOString(), id: r.id })), totalCount };
+    const page = await this.stores.requestLogs.page(query, request);
+    return newestFirst.connection(page, request, (r) => ({ at: r.at, id: r.id }));
   }
 
   async auditEvents(args: PageArgs & { filter?: AuditEventFilterInput | null }): Promise<LogConnection<AuditEventRecord>> {
     authorize(this.viewer, 'logs:read');
-    const request = pageRequest(args.first, args.after);
+    const request = newestFirst.request(args);
     const f = args.filter ?? {};
     checkRange(f.from, f.to);
     const query: AuditEventQuery = {
@@ -73,7 +64,7 @@ export class LogService {
       from: f.from ?? null,
       to: f.to ?? null,
     };
-    const { rows, totalCount } = await this.stores.auditEvents.page(query, request.limit, afterOf(request));
-    return { ...toConnection(rows, request, (e) => ({ key: e.occurredAt.toISOString(), id: e.id })), totalCount };
+    const page = await this.stores.auditEvents.page(query, request);
+    return newestFirst.connection(page, request, (e) => ({ at: e.occurredAt, id: e.id }));
   }
 }

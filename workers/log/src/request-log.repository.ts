@@ -1,8 +1,8 @@
 // Storage of gateway request logs in Postgres (schema `logs`): batch inserts that absorb
 // redeliveries, filtered newest-first pages, and the retention sweep.
-import { Where, newestFirstPage, type LazyCount } from '@desk/shared';
+import { Where, keysetPage, newestFirstOrder, type Page, type PageRequest, type TimePosition } from '@desk/shared';
 import type { DataSource } from 'typeorm';
-import type { PageAfter, RequestLogQuery, RequestLogRecord } from './domain/log';
+import type { RequestLogQuery, RequestLogRecord } from './domain/log';
 import { deleteOlderThan, valuesList } from './sql';
 
 const COLUMNS = 'id, operation_name, operation_type, duration_ms, outcome, error_codes, user_id, client_name, client_version, correlation_id, at';
@@ -46,7 +46,8 @@ export class RequestLogRepository {
     return rows[0].n;
   }
 
-  async page(query: RequestLogQuery, limit: number, after: PageAfter | null): Promise<{ rows: RequestLogRecord[]; totalCount: LazyCount }> {
+  /** Newest first, the id breaking ties; the total under the same filter when the request asks for it. */
+  page(query: RequestLogQuery, request: PageRequest<TimePosition>): Promise<Page<RequestLogRecord>> {
     const where = new Where();
     if (query.operationName) where.add((p) => `operation_name = ${p}`, query.operationName);
     if (query.outcome) where.add((p) => `outcome = ${p}`, query.outcome);
@@ -54,8 +55,7 @@ export class RequestLogRepository {
     if (query.correlationId) where.add((p) => `correlation_id = ${p}`, query.correlationId);
     if (query.from) where.add((p) => `at >= ${p}`, query.from.toISOString());
     if (query.to) where.add((p) => `at < ${p}`, query.to.toISOString());
-    const { rows, totalCount } = await newestFirstPage<RequestLogRow>(this.dataSource, 'request_logs', COLUMNS, 'at', where, limit, after);
-    return { rows: rows.map(toRecord), totalCount };
+    return keysetPage(this.dataSource, { table: 'request_logs', columns: COLUMNS, where, order: newestFirstOrder('at') }, request, toRecord);
   }
 
   deleteOlderThan(before: Date): Promise<number> {

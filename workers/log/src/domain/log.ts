@@ -42,5 +42,3 @@ export interface AuditEventQuery {
   from: Date | null;
   to: Date | null;
 }
-
-export interface PageAfter { at: Date; id: string; }
