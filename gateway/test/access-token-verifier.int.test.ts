@@ -40,13 +40,19 @@ const claims = (overrides: JWTPayload = {}): JWTPayload => ({
   iat: now(), nbf: now(), exp: now() + 600, jti: randomUUID(), ...overrides,
 });
 
-function verifier(options: { tolerance?: number; maxAgeMs?: number } = {}) {
+function verifier(options: { tolerance?: number; now?: () => number } = {}) {
   const revocations = new RevocationList(900, createLogger('test', 'silent'));
   const tokens = new AccessTokenVerifier(
-    { jwksUrl, issuer: ISSUER, audience: AUDIENCE, ttlSeconds: 900, clockToleranceSeconds: options.tolerance ?? 0 },
-    revocations, { maxAgeMs: options.maxAgeMs },
+    { jwksUrl, issuer: ISSUER, audience: AUDIENCE, ttlSeconds: 900, clockToleranceSeconds: options.tolerance ?? 0, now: options.now },
+    revocations,
   );
   return { tokens, revocations };
+}
+
+/** A clock that moves only when told, starting at the current whole second. */
+function testClock() {
+  let ms = Math.floor(Date.now() / 1000) * 1000;
+  return { now: () => ms, seconds: () => ms / 1000, advance: (by: number) => { ms += by; } };
 }
 const request = (n: number) => ({ ip: `10.0.0.${n}`, correlationId: `request-${n}-0000` });
 
@@ -135,11 +141,15 @@ test('a remembered token does not vouch for one with the same claims and another
 });
 
 test('a remembered token is refused once it expires', async () => {
-  const { tokens } = verifier();
-  const token = await sign(claims({ exp: now() + 1 }));
+  const clock = testClock();
+  const { tokens } = verifier({ now: clock.now });
+  const issued = clock.seconds();
+  const token = await sign(claims({ iat: issued, nbf: issued, exp: issued + 60 }));
   await tokens.check(token, request(1));
-  await new Promise((resolve) => setTimeout(resolve, 2100));
-  await expect(tokens.check(token, request(1))).rejects.toThrow('The access token has expired');
+  clock.advance(59_999);
+  await expect(tokens.check(token, request(2))).resolves.toMatchObject({ expiresAt: issued + 60 });
+  clock.advance(1);
+  await expect(tokens.check(token, request(3))).rejects.toThrow('The access token has expired');
 });
 
 test('a remembered token is refused once its session ends or its roles change', async () => {
@@ -157,13 +167,16 @@ test('a remembered token is refused once its session ends or its roles change', 
   await expect(tokens.check(promotedToken, request(2))).rejects.toThrow('The session has ended');
 });
 
-test('a token\'s signature is checked once, and again once that check is older than the limit', async () => {
-  const { tokens } = verifier({ maxAgeMs: 200 });
+test('a token\'s signature is checked once, and again once that check is older than a minute', async () => {
+  const clock = testClock();
+  const { tokens } = verifier({ now: clock.now });
   const checks = jest.spyOn(tokens as unknown as { verifyToken(token: string): Promise<unknown> }, 'verifyToken');
-  const token = await sign(claims());
+  const token = await sign(claims({ iat: clock.seconds(), nbf: clock.seconds(), exp: clock.seconds() + 600 }));
   for (let i = 1; i <= 5; i++) await tokens.check(token, request(i));
-  expect(checks).toHaveBeenCalledTimes(1);
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  clock.advance(59_999);
   await tokens.check(token, request(6));
+  expect(checks).toHaveBeenCalledTimes(1);
+  clock.advance(2);
+  await tokens.check(token, request(7));
   expect(checks).toHaveBeenCalledTimes(2);
 });

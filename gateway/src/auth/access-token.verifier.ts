@@ -33,6 +33,8 @@ export interface VerifierOptions {
   audience: string;
   ttlSeconds: number;
   clockToleranceSeconds: number;
+  /** The time in milliseconds since 1970, for every time check; Date.now unless a test sets the clock. */
+  now?: () => number;
 }
 
 export interface VerifiedCacheOptions {
@@ -45,11 +47,19 @@ export interface VerifiedCacheOptions {
 export class AccessTokenVerifier {
   private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
   private readonly verified: LRUCache<string, Claims>;
+  private readonly now: () => number;
 
   constructor(private readonly options: VerifierOptions, private readonly revocations: RevocationList, cache: VerifiedCacheOptions = {}) {
+    this.now = options.now ?? Date.now;
     // Cached; an unknown `kid` triggers a refetch (at most every 30 s), which is how rotation reaches us.
     this.jwks = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
-    this.verified = new LRUCache({ max: cache.capacity ?? 10_000, ttl: cache.maxAgeMs ?? 60_000 });
+    this.verified = new LRUCache({
+      max: cache.capacity ?? 10_000,
+      ttl: cache.maxAgeMs ?? 60_000,
+      // A set clock ages the remembered checks too, read afresh on each use; without one the cache keeps
+      // its own monotonic clock, which no change of the system time moves.
+      ...(options.now ? { perf: { now: options.now }, ttlResolution: 0 } : {}),
+    });
   }
 
   /** The viewer for a bearer token; throws UnauthenticatedError for any token that is not good. */
@@ -71,7 +81,7 @@ export class AccessTokenVerifier {
 
   /** The time checks jwtVerify made, made again now: expiry, and age (against the token lifetime). */
   private stillValid(claims: Claims): boolean {
-    const now = Date.now() / 1000;
+    const now = this.now() / 1000;
     const tolerance = this.options.clockToleranceSeconds;
     return claims.exp > now - tolerance && now - claims.iat - tolerance <= this.options.ttlSeconds + tolerance;
   }
@@ -87,6 +97,8 @@ export class AccessTokenVerifier {
         requiredClaims: ['exp', 'iat', 'nbf', 'sub', 'sid', 'jti'],
         maxTokenAge: `${this.options.ttlSeconds + this.options.clockToleranceSeconds}s`,
         clockTolerance: this.options.clockToleranceSeconds,
+        // Without a set clock jose reads the system time itself, once the signature has been checked.
+        ...(this.options.now ? { currentDate: new Date(this.options.now()) } : {}),
       }));
     } catch (error) {
       throw new UnauthenticatedError(error instanceof joseErrors.JWTExpired ? 'The access token has expired' : 'The access token is invalid');
