@@ -2,6 +2,7 @@
 // and a real run: the whole platform up on shifted ports, its own database and NATS prefix, then
 // Ctrl-C stops every process it started.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -157,6 +158,7 @@ async function status(url: string): Promise<number> {
   try { return (await fetch(url, { signal: AbortSignal.timeout(2000) })).status; } catch { return 0; }
 }
 
+/** Polls an address until `check` holds: nothing announces that a port has started to answer. */
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string, output: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -172,6 +174,22 @@ describe('npm start', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'desk-start-'));
   let child: ChildProcess | undefined;
   let output = '';
+  const outputGrew = new EventEmitter();
+  /** Resolves once the output holds `text`, looked for each time the output grows. */
+  const printed = (text: string, timeoutMs: number, what: string) => new Promise<void>((resolve, reject) => {
+    const look = () => {
+      if (!output.includes(text)) return;
+      clearTimeout(timer);
+      outputGrew.off('data', look);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      outputGrew.off('data', look);
+      reject(new Error(`timed out waiting for ${what}; output:\n${output.slice(-6000)}`));
+    }, timeoutMs);
+    outputGrew.on('data', look);
+    look();
+  });
 
   afterAll(async () => {
     for (const pid of processesWith(prefix)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
@@ -200,15 +218,15 @@ describe('npm start', () => {
     // Only this run's settings: nothing from the caller's shell that npm start would respect.
     for (const key of ['PORT', 'HOST', 'GATEWAY_PORT', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'JWT_ISSUER', 'JWT_AUDIENCE', 'AUTH_JWKS_URL', 'INTERNAL_JWT_PUBLIC_KEY', 'INTERNAL_JWT_PRIVATE_KEY', 'SUBGRAPH_URLS', 'SUPERGRAPH_PATH']) delete env[key];
     child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (chunk) => { output += chunk; });
-    child.stderr!.on('data', (chunk) => { output += chunk; });
+    child.stdout!.on('data', (chunk) => { output += chunk; outputGrew.emit('data'); });
+    child.stderr!.on('data', (chunk) => { output += chunk; outputGrew.emit('data'); });
     // 'close' comes once every process holding the output pipes (npm, tsx, the start script) has ended.
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child!.once('close', (code, signal) => resolve({ code, signal })));
 
-    await until(async () => (await status(`http://127.0.0.1:${gateway.port}/health`)) === 200, 150_000, 'the gateway /health', () => output);
-    await until(async () => (await status(`http://127.0.0.1:${gateway.port}/ready`)) === 200, 30_000, 'the gateway /ready', () => output);
-    await until(async () => output.includes('Press Ctrl-C to stop.'), 60_000, 'the summary', () => output);
-
+    // The summary comes once every service has said it is ready: from then on each one answers.
+    await printed('Press Ctrl-C to stop.', 200_000, 'the summary');
+    expect(await status(`http://127.0.0.1:${gateway.port}/health`)).toBe(200);
+    expect(await status(`http://127.0.0.1:${gateway.port}/ready`)).toBe(200);
     for (const s of services.filter((x) => x.kind === 'subgraph')) {
       expect(await status(`http://127.0.0.1:${s.port}/ready`)).toBe(200);
       expect(output).toContain(s.url!);
@@ -230,7 +248,7 @@ describe('npm start', () => {
     const userProcesses = started.filter((pid) => commandLine(pid).includes('subgraphs/user/src/main.ts'));
     expect(userProcesses.length).toBeGreaterThan(0);
     for (const pid of userProcesses) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-    await until(async () => output.includes('user exited'), 10_000, 'the restart notice', () => output);
+    await printed('user exited', 10_000, 'the restart notice');
     await until(async () => (await status(`http://127.0.0.1:${user.port}/ready`)) === 200, 60_000, 'the restarted user subgraph', () => output);
 
     process.kill(-child.pid!, 'SIGINT');
