@@ -2,7 +2,7 @@
 // the stream one message per request, each once, in order.
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { createLogger, type RequestLog } from '@desk/shared';
+import { createLogger, subjects, type RequestLog } from '@desk/shared';
 import { createTestNats, eventually, type TestNats } from '@desk/shared/src/testing';
 import { RequestLogPublisher } from '../src/plugins/request-log.plugin';
 
@@ -15,14 +15,17 @@ let nats: TestNats;
 beforeAll(async () => { nats = await createTestNats('requestlog'); });
 afterAll(async () => { await nats.cleanup(); });
 
-/** Every request log on the stream, once at least `count` have arrived. */
-async function stored(count: number): Promise<RequestLog[]> {
+/**
+ * Every request log on the stream, once the one with id `lastId` is the latest: logs sent on one
+ * connection are stored in the order sent, so every log sent before it has been stored or dropped.
+ */
+async function storedThrough(lastId: string): Promise<RequestLog[]> {
   const stream = `${nats.prefix}_REQUESTS`;
   const jsm = await jetstreamManager(nats.nc);
   const total = await eventually(async () => {
-    const { messages } = (await jsm.streams.info(stream)).state;
-    return messages >= count && messages;
-  }, 5000, `${count} request logs`);
+    const latest = await jsm.streams.getMessage(stream, { last_by_subj: subjects(nats.prefix).requestLog });
+    return latest?.json<RequestLog>().id === lastId && (await jsm.streams.info(stream)).state.messages;
+  }, 5000, 'the last request log');
   const consumer = await jetstream(nats.nc).consumers.get(stream);
   const logs: RequestLog[] = [];
   for await (const message of await consumer.fetch({ max_messages: total, expires: 2000 })) logs.push(message.json<RequestLog>());
@@ -34,8 +37,10 @@ test('every request log of a burst is stored once, in order, and a repeated one 
   const entries = Array.from({ length: 200 }, (_, n) => entry(n));
   for (const e of entries) publisher.publish(e);
   publisher.publish(entries[0]);
+  const last = entry(200);
+  publisher.publish(last);
   publisher.flush();
-  expect((await stored(200)).map((e) => e.id)).toEqual(entries.map((e) => e.id));
+  expect((await storedThrough(last.id)).map((e) => e.id)).toEqual([...entries, last].map((e) => e.id));
 });
 
 test('publishing never throws, even once the connection is closed', async () => {
