@@ -10,8 +10,11 @@ export interface PagePosition { at: Date; id: string; }
 
 /** Collects WHERE clauses and their parameters. */
 export class Where {
-  readonly clauses: string[] = ['true'];
+  readonly clauses: string[];
   readonly params: unknown[] = [];
+
+  /** Starts with `fixed`, clauses that take no parameter. */
+  constructor(...fixed: string[]) { this.clauses = ['true', ...fixed]; }
 
   /** Adds `clause`, given the placeholder (`$n`) of `value`. */
   add(clause: (param: string) => string, value: unknown): this {

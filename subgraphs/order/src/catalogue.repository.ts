@@ -1,6 +1,6 @@
 // Storage of categories and products in Postgres (schema `orders`). Everything it returns is a plain
 // record; write methods take the caller's transaction. Deleted products are never returned.
-import { lazyCount, returnedRows, type LazyCount } from '@desk/shared';
+import { Where, byNameOrder, keysetPage, returnedRows, type NamePosition, type Page, type PageRequest } from '@desk/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CategoryRecord, ProductChanges, ProductRecord } from './domain/catalogue';
 
@@ -29,9 +29,7 @@ const COLUMN_OF: Record<keyof ProductChanges, string> = {
   name: 'name', description: 'description', priceCents: 'price_cents', currency: 'currency', categoryId: 'category_id', active: 'active',
 };
 
-export interface ProductPageQuery {
-  limit: number;
-  after: { name: string; id: string } | null;
+export interface ProductFilterQuery {
   categoryIds: string[] | null;
   /** Already lower-cased and trimmed. */
   search: string | null;
@@ -66,34 +64,13 @@ export class CatalogueRepository {
     return (await this.dataSource.query('SELECT id, name, created_at FROM categories ORDER BY lower(name), id')).map(toCategory);
   }
 
-  /** By name then id; `limit + 1` rows when there are more. */
-  async pageProducts(query: ProductPageQuery): Promise<{ rows: ProductRecord[]; totalCount: LazyCount }> {
-    const { where, params } = this.productFilter(query);
-    const pageParams = [...params];
-    let pageWhere = where;
-    if (query.after) {
-      pageParams.push(query.after.name, query.after.id);
-      pageWhere += ` AND (lower(name), id) > ($${pageParams.length - 1}, CAST($${pageParams.length} AS uuid))`;
-    }
-    pageParams.push(query.limit + 1);
-    const rows = await this.dataSource.query(`SELECT ${PRODUCT_COLUMNS} FROM products WHERE ${pageWhere} ORDER BY lower(name), id LIMIT $${pageParams.length}`, pageParams);
-    const totalCount = lazyCount(async () => {
-      const [count] = await this.dataSource.query(`SELECT count(*)::int AS n FROM products WHERE ${where}`, params) as { n: number }[];
-      return count.n;
-    });
-    return { rows: (rows as ProductRow[]).map(toProduct), totalCount };
-  }
-
-  private productFilter(query: ProductPageQuery): { where: string; params: unknown[] } {
-    const clauses = ['deleted_at IS NULL'];
-    const params: unknown[] = [];
-    if (query.active !== null) { params.push(query.active); clauses.push(`active = $${params.length}`); }
-    if (query.categoryIds) { params.push(query.categoryIds); clauses.push(`category_id = ANY($${params.length})`); }
-    if (query.search) {
-      params.push(likePattern(query.search));
-      clauses.push(`(lower(name) LIKE $${params.length} OR lower(coalesce(description, '')) LIKE $${params.length})`);
-    }
-    return { where: clauses.join(' AND '), params };
+  /** By name whatever its case, then id; `limit + 1` rows when there are more, and the total when asked for. */
+  pageProducts(query: ProductFilterQuery, request: PageRequest<NamePosition>): Promise<Page<ProductRecord>> {
+    const where = new Where('deleted_at IS NULL');
+    if (query.active !== null) where.add((p) => `active = ${p}`, query.active);
+    if (query.categoryIds) where.add((p) => `category_id = ANY(${p})`, query.categoryIds);
+    if (query.search) where.add((p) => `(lower(name) LIKE ${p} OR lower(coalesce(description, '')) LIKE ${p})`, likePattern(query.search));
+    return keysetPage(this.dataSource, { table: 'products', columns: PRODUCT_COLUMNS, where, order: byNameOrder('name') }, request, toProduct);
   }
 
   /** Inserts a category; false when one of that name (in any case) exists. */

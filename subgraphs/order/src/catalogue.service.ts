@@ -1,8 +1,8 @@
 // The catalogue's use cases: anyone reads active products; admins write categories and products.
 import { randomUUID } from 'node:crypto';
 import {
-  BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, isUuid, pageRequest, toConnection,
-  type CountedConnection, type Viewer,
+  BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, byName, isUuid,
+  type CountedConnection, type PageArgs, type Viewer,
 } from '@desk/shared';
 import type DataLoader from 'dataloader';
 import type { CatalogueRepository } from './catalogue.repository';
@@ -41,9 +41,9 @@ export class CatalogueService {
     return this.repository.allCategories();
   }
 
-  async products(args: { filter?: { categoryId?: string | null; search?: string | null; active?: boolean | null } | null; first?: number | null; after?: string | null }): Promise<ProductConnection> {
+  async products(args: PageArgs & { filter?: { categoryId?: string | null; search?: string | null; active?: boolean | null } | null }): Promise<ProductConnection> {
     const filter = args.filter ?? {};
-    const request = pageRequest(args.first, args.after);
+    const request = byName.request(args);
     if (filter.categoryId != null && !isUuid(filter.categoryId)) throw new BadUserInputError('categoryId is not a valid id', 'filter.categoryId');
     if (filter.search != null && filter.search.length > SEARCH_MAX) throw new BadUserInputError(`search must be at most ${SEARCH_MAX} characters`, 'filter.search');
     let active: boolean | null = true;
@@ -51,21 +51,14 @@ export class CatalogueService {
       if (!can(this.viewer, 'catalogue:read-inactive')) throw new ForbiddenError('Only staff see inactive products');
       active = filter.active;
     }
-    if (request.after && !isUuid(request.after.id)) throw new BadUserInputError('after is not a valid cursor', 'after');
     const search = filter.search?.trim().toLowerCase() || null;
-    const { rows, totalCount } = await this.repository.pageProducts({
-      limit: request.limit,
-      after: request.after ? { name: request.after.key, id: request.after.id } : null,
-      categoryIds: filter.categoryId ? [filter.categoryId] : null,
-      search,
-      active,
-    });
-    for (const row of rows) this.loaders.products.prime(row.id, row);
-    return { ...toConnection(rows, request, (p) => ({ key: p.name.toLowerCase(), id: p.id })), totalCount };
+    const page = await this.repository.pageProducts({ categoryIds: filter.categoryId ? [filter.categoryId] : null, search, active }, request);
+    for (const row of page.rows) this.loaders.products.prime(row.id, row);
+    return byName.connection(page, request, (p) => ({ name: p.name, id: p.id }));
   }
 
   /** The products of one category, as `products` lists them. */
-  productsOf(category: CategoryRecord, args: { first?: number | null; after?: string | null }): Promise<ProductConnection> {
+  productsOf(category: CategoryRecord, args: PageArgs): Promise<ProductConnection> {
     return this.products({ ...args, filter: { categoryId: category.id } });
   }
 

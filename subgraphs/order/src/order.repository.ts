@@ -1,6 +1,6 @@
 // Storage of orders, their lines and status history in Postgres (schema `orders`). Everything it
 // returns is a plain record; write methods take the caller's transaction.
-import { Where, newestFirstPage, type LazyCount } from '@desk/shared';
+import { Where, keysetPage, newestFirstOrder, type Page, type PageRequest, type TimePosition } from '@desk/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { OrderItemRecord, OrderRecord, OrderStatus, StatusChangeRecord } from './domain/order';
 
@@ -22,9 +22,7 @@ const toOrder = (row: OrderRow): OrderRecord => ({
   updatedAt: row.updated_at,
 });
 
-export interface OrderPageQuery {
-  limit: number;
-  after: { createdAt: Date; id: string } | null;
+export interface OrderFilterQuery {
   customerId: string | null;
   statuses: OrderStatus[] | null;
 }
@@ -63,14 +61,12 @@ export class OrderRepository {
     return rows.map((r) => ({ orderId: r.order_id, from: r.from_status, to: r.to_status, actorId: r.actor_id, at: r.changed_at }));
   }
 
-  /** Newest first, the id breaking ties; `limit + 1` rows when there are more. */
-  async page(query: OrderPageQuery): Promise<{ rows: OrderRecord[]; totalCount: LazyCount }> {
+  /** Newest first, the id breaking ties; `limit + 1` rows when there are more, and the total when asked for. */
+  page(query: OrderFilterQuery, request: PageRequest<TimePosition>): Promise<Page<OrderRecord>> {
     const where = new Where();
     if (query.customerId) where.add((p) => `customer_id = ${p}`, query.customerId);
     if (query.statuses) where.add((p) => `status = ANY(${p})`, query.statuses);
-    const after = query.after ? { at: query.after.createdAt, id: query.after.id } : null;
-    const { rows, totalCount } = await newestFirstPage<OrderRow>(this.dataSource, 'orders', ORDER_COLUMNS, 'created_at', where, query.limit, after);
-    return { rows: rows.map(toOrder), totalCount };
+    return keysetPage(this.dataSource, { table: 'orders', columns: ORDER_COLUMNS, where, order: newestFirstOrder('created_at') }, request, toOrder);
   }
 
   async insert(manager: EntityManager, order: OrderRecord, items: OrderItemRecord[]): Promise<void> {

@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   BadUserInputError, ForbiddenError, NotFoundError, OrderPaymentRejected, OrderPlaced, OrderStatus, OrderStatusChanged, UnauthenticatedError,
-  appendEvent, emptyConnection, isUuid, pageRequest, toConnection,
-  type CountedConnection, type EventCause, type Logger, type OutboxRelay, type Viewer,
+  appendEvent, emptyConnection, isUuid, newestFirst,
+  type CountedConnection, type EventCause, type Logger, type OutboxRelay, type PageArgs, type Viewer,
 } from '@desk/shared';
 import type DataLoader from 'dataloader';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -80,7 +80,7 @@ export class OrderService {
     return this.loaders.history.load(order.id);
   }
 
-  async list(args: { filter?: { status?: readonly OrderStatus[] | null; customerId?: string | null } | null; first?: number | null; after?: string | null }): Promise<OrderConnection> {
+  async list(args: PageArgs & { filter?: { status?: readonly OrderStatus[] | null; customerId?: string | null } | null }): Promise<OrderConnection> {
     if (!this.viewer.userId) throw new UnauthenticatedError();
     const filter = args.filter ?? {};
     let customerId: string | null = this.viewer.userId;
@@ -94,27 +94,19 @@ export class OrderService {
   }
 
   /** `User.orders`: a customer sees only their own list; anyone else's is empty. */
-  async ofUser(userId: string, args: { first?: number | null; after?: string | null }): Promise<OrderConnection> {
+  async ofUser(userId: string, args: PageArgs): Promise<OrderConnection> {
     if (!can(this.viewer, 'order:read', { customerId: userId })) {
-      pageRequest(args.first, args.after);
+      newestFirst.request(args);
       return emptyConnection();
     }
     return this.page(userId, null, args);
   }
 
-  private async page(customerId: string | null, statuses: readonly OrderStatus[] | null, args: { first?: number | null; after?: string | null }): Promise<OrderConnection> {
-    const request = pageRequest(args.first, args.after);
-    let after: { createdAt: Date; id: string } | null = null;
-    if (request.after) {
-      const createdAt = new Date(request.after.key);
-      if (Number.isNaN(createdAt.getTime()) || !isUuid(request.after.id)) throw new BadUserInputError('after is not a valid cursor', 'after');
-      after = { createdAt, id: request.after.id };
-    }
-    const { rows, totalCount } = await this.deps.orders.page({
-      limit: request.limit, after, customerId, statuses: statuses && statuses.length > 0 ? [...statuses] : null,
-    });
-    for (const row of rows) this.loaders.orders.prime(row.id, row);
-    return { ...toConnection(rows, request, (o) => ({ key: o.createdAt.toISOString(), id: o.id })), totalCount };
+  private async page(customerId: string | null, statuses: readonly OrderStatus[] | null, args: PageArgs): Promise<OrderConnection> {
+    const request = newestFirst.request(args);
+    const page = await this.deps.orders.page({ customerId, statuses: statuses && statuses.length > 0 ? [...statuses] : null }, request);
+    for (const row of page.rows) this.loaders.orders.prime(row.id, row);
+    return newestFirst.connection(page, request, (o) => ({ at: o.createdAt, id: o.id }));
   }
 
   async place(input: { items: readonly ItemInput[] }): Promise<OrderRecord> {

@@ -1,4 +1,5 @@
 // The catalogue's types: Product (an entity other subgraphs may reference) and Category.
+import { selectsTotalCount } from '@desk/shared';
 import type { CategoryResolvers, ProductResolvers } from '../generated/graphql';
 
 export const Product: ProductResolvers = {
@@ -7,5 +8,5 @@ export const Product: ProductResolvers = {
 };
 
 export const Category: CategoryResolvers = {
-  products: (category, args, ctx) => ctx.catalogue.productsOf(category, args),
+  products: (category, args, ctx, info) => ctx.catalogue.productsOf(category, { ...args, withTotal: selectsTotalCount(info) }),
 };

@@ -1,7 +1,8 @@
 // User.orders: this subgraph's contribution to the User entity.
+import { selectsTotalCount } from '@desk/shared';
 import type { UserResolvers } from '../generated/graphql';
 
 export const User: UserResolvers = {
   __resolveReference: (reference) => ({ id: reference.id }),
-  orders: (user, args, ctx) => ctx.orders.ofUser(user.id, args),
+  orders: (user, args, ctx, info) => ctx.orders.ofUser(user.id, { ...args, withTotal: selectsTotalCount(info) }),
 };
