@@ -1,6 +1,8 @@
 // The gateway's limits and defences, each shown refusing what it must and letting through what it may.
 import https from 'node:https';
 import { gzipSync } from 'node:zlib';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { subjects } from '@desk/shared';
 import { testPort } from '@desk/shared/src/testing';
 import { newCustomer, ops, postGraphQL, registerCustomer, startExtraGateway, startPlatform, type Platform } from './support/platform';
@@ -167,6 +169,49 @@ describe('when the schema is explored', () => {
       await production.stop();
       await opened.stop();
     }
+  });
+});
+
+describe('when a client probes the schema in production', () => {
+  const misspelt = (operation: 'query' | 'subscription') => operation === 'query'
+    ? '{ me { nmae } }'
+    : 'subscription { ticketStatusChanged { id statsu } }';
+  const hints = (result: { errors?: { message: string }[] }) => (result.errors ?? []).filter((e) => /did you mean/i.test(e.message));
+
+  test('then no answer suggests a field: not to a query, nor to a subscription over HTTP or graphql-ws', async () => {
+    const gateway = await startExtraGateway(platform, { NODE_ENV: 'production' });
+    try {
+      const query = await postGraphQL(gateway.url, misspelt('query'), {}, { token });
+      expect(codeOf(query)).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(hints(query)).toEqual([]);
+      const overHttp = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'multipart/mixed;subscriptionSpec="1.0", application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: misspelt('subscription') }),
+      });
+      const overHttpBody = await overHttp.json() as { errors?: { message: string; extensions?: Record<string, unknown> }[] };
+      expect(codeOf(overHttpBody)).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(hints(overHttpBody)).toEqual([]);
+      const client = createClient({ url: gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+      try {
+        const errors = await new Promise<{ message: string }[]>((resolve) => {
+          client.subscribe({ query: misspelt('subscription') }, { next: () => undefined, error: (e) => resolve(e as { message: string }[]), complete: () => resolve([]) });
+        });
+        expect(errors.length).toBeGreaterThan(0);
+        expect(hints({ errors })).toEqual([]);
+      } finally {
+        await client.dispose();
+      }
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  test('then a pile of unknown directives costs one error, not one each', async () => {
+    // graphql-cop's "directive overloading": ten repeated unknown directives, each answered with an error.
+    const result = await platform.gql(`query cop { __typename ${'@aa'.repeat(10)} }`, {}, { token });
+    expect(codeOf(result)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(result.errors?.length).toBeLessThan(10);
   });
 });
 

@@ -23,7 +23,7 @@ import type { GatewayContext } from './context';
 import type { GatewayEnv } from './env';
 import { graphqlRoute } from './graphql-route';
 import { gatewayFormatError } from './plugins/error-masking';
-import { parseLimits, protections } from './plugins/protections';
+import { parseLimits, protections, validationOptions } from './plugins/protections';
 import { RequestLogPublisher, requestLogPlugin } from './plugins/request-log.plugin';
 import { gatewayMetrics } from './metrics';
 import { SubgraphDataSource } from './subgraph.data-source';
@@ -115,6 +115,8 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     includeStacktraceInErrorResponses: false,
     formatError: gatewayFormatError(log, env.production),
     validationRules: armor.validationRules,
+    validationOptions,
+    hideSchemaDetailsFromClientErrors: env.production,
     parseOptions: parseLimits(env),
     plugins: [
       { async serverWillStart() { return { schemaDidLoadOrUpdate({ apiSchema: schema }) { apiSchema = schema; } }; } },
@@ -179,6 +181,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     }),
     validationRules: armor.validationRules ?? [],
     parseOptions: parseLimits(env),
+    hideSuggestions: env.production,
   }, log);
   const sessions = new LiveSessions(revocations);
   if (env.METRICS) {
@@ -205,6 +208,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     live, sessions, schema: () => apiSchema, log,
     authenticate: (req) => authenticate(req, correlationOf(req)),
     heartbeatMs: env.MULTIPART_HEARTBEAT_MS,
+    slowReaderTimeoutMs: env.MULTIPART_SLOW_READER_TIMEOUT_MS,
     maxSubscriptionsPerAddress: env.MAX_SUBSCRIPTIONS_PER_ADDRESS,
   });
   // Both routes answer through the same responder. This one takes what graphqlRoute leaves to express:

@@ -20,7 +20,7 @@ const agentAElsewhere = viewer('a', ['AGENT'], 'a-2');
 
 /** How many groups the gateway resolves for these subscribers of `query` (no entity id: no access check). */
 async function groupsFor(query: string, viewers: Viewer[]): Promise<number> {
-  const live = new LiveQueryService(hub, async () => ({ data: null }), { queueCapacity: 10, validationRules: [], parseOptions: {} }, log);
+  const live = new LiveQueryService(hub, async () => ({ data: null }), { queueCapacity: 10, validationRules: [], parseOptions: {}, hideSuggestions: false }, log);
   const prepared = live.prepare(schema, { query });
   if (prepared === null || 'length' in prepared) throw new Error(`not a valid subscription: ${JSON.stringify(prepared)}`);
   for (const who of viewers) await live.subscribe(prepared, who);

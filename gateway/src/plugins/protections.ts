@@ -1,5 +1,6 @@
 // Limits every operation must stay within: depth, aliases (none exempt, `__typename` included),
-// directives, tokens and cost. Batching stays off and field suggestions are blocked in production.
+// directives, tokens, cost and validation errors. Batching stays off, and in production no error
+// suggests a field, whether to a query, a mutation or a subscription.
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { GatewayEnv } from '../env';
 
@@ -12,10 +13,27 @@ export function protections(env: GatewayEnv): ReturnType<ApolloArmor['protect']>
     // Tokens are limited by the parser itself (parseLimits): armor's version answers with a 500.
     maxTokens: { enabled: false },
     costLimit: { enabled, maxCost: env.MAX_COST, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5, ignoreIntrospection: true },
-    blockFieldSuggestion: { enabled: enabled && env.production },
+    // Apollo Server's hideSchemaDetailsFromClientErrors and withoutSuggestion do this on every path.
+    blockFieldSuggestion: { enabled: false },
   });
   return armor.protect();
 }
+
+/**
+ * Validation stops after this many errors. Each unknown directive or field is an error of its own, so
+ * a client could otherwise have the gateway find and write as many as it sends (graphql-cop's
+ * "directive overloading"); the first few are what a developer reads anyway.
+ */
+export const validationOptions = { maxErrors: 5 } as const;
+
+const SUGGESTION = / ?Did you mean(.+?)\?$/;
+
+/**
+ * A validation message without its "Did you mean …?", which would spell out in production the schema
+ * that introspection hides. Apollo Server does the same for queries and mutations
+ * (hideSchemaDetailsFromClientErrors, with this pattern); the gateway's subscriptions use this.
+ */
+export const withoutSuggestion = (message: string): string => message.replace(SUGGESTION, '');
 
 /** graphql-js stops parsing past this many tokens; a 400 GRAPHQL_PARSE_FAILED, before any other work. */
 export function parseLimits(env: GatewayEnv): { maxTokens?: number } {

@@ -12,6 +12,7 @@ import {
   type OperationDefinitionNode, type ValidationRule, type ParseOptions,
 } from 'graphql';
 import { ErrorCode, isStaff, type EventEnvelope, type Logger, type Viewer } from '@desk/shared';
+import { validationOptions, withoutSuggestion } from '../plugins/protections';
 import type { EventHub } from './event-hub';
 import { LIVE_FIELD_OF_EVENT, LIVE_FIELDS, VIEWER_DEPENDENT_FIELDS, type LiveField, type ViewerDependence } from './live-fields';
 import { Mailbox } from './mailbox';
@@ -56,6 +57,8 @@ export interface LiveQueryOptions {
   onSubscribe?(outcome: SubscribeOutcome): void;
   validationRules: readonly ValidationRule[];
   parseOptions: ParseOptions;
+  /** Production: no validation error suggests a field (see withoutSuggestion). */
+  hideSuggestions: boolean;
 }
 
 const LIVE_ID = '__liveId';
@@ -153,9 +156,10 @@ export class LiveQueryService {
     const operation = getOperationAST(document, operationName ?? undefined);
     if (!operation) return [fail('The document must name one operation to run', 'BAD_USER_INPUT')];
     if (operation.operation !== OperationTypeNode.SUBSCRIPTION) return null;
-    const errors = validate(schema, document, [...specifiedRules, ...this.options.validationRules]);
+    const errors = validate(schema, document, [...specifiedRules, ...this.options.validationRules], validationOptions);
     // As for queries: every rule's refusal, the limits' included, is a validation failure.
-    if (errors.length > 0) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }));
+    const message = (e: GraphQLError) => (this.options.hideSuggestions ? withoutSuggestion(e.message) : e.message);
+    if (errors.length > 0) return errors.map((e) => new GraphQLError(message(e), { nodes: e.nodes, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }));
     const root = operation.selectionSet.selections[0];
     if (operation.selectionSet.selections.length !== 1 || root.kind !== Kind.FIELD) {
       return [fail('A subscription selects exactly one field, written directly', 'BAD_USER_INPUT')];
