@@ -1,7 +1,7 @@
 // Storage of tickets, their comments and status history, and the order and user projections, in
 // Postgres (schema `tickets`). Everything it returns is a plain record; write methods take the
 // caller's transaction.
-import { Where, newestFirstPage, type Role, type LazyCount } from '@desk/shared';
+import { Where, keysetPage, newestFirstOrder, type Page, type PageRequest, type Role, type TimePosition } from '@desk/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CommentRecord, StatusChangeRecord, TicketPriority, TicketRecord, TicketStatus } from './domain/ticket';
 
@@ -33,11 +33,6 @@ export interface TicketFilterQuery {
   orderId: string | null;
   /** Set for customers: only tickets they opened, whatever the other filters say. */
   visibleTo: string | null;
-}
-
-export interface TicketPageQuery extends TicketFilterQuery {
-  limit: number;
-  after: { createdAt: Date; id: string } | null;
 }
 
 export interface KnownOrder { id: string; customerId: string; }
@@ -78,8 +73,8 @@ export class TicketRepository {
     return rows.map((r) => ({ id: r.id, ticketId: r.ticket_id, authorId: r.author_id, body: r.body, createdAt: r.created_at }));
   }
 
-  /** Newest first, the id breaking ties; `limit + 1` rows when there are more, and the count of all that match. */
-  async page(query: TicketPageQuery): Promise<{ rows: TicketRecord[]; totalCount: LazyCount }> {
+  /** Newest first, the id breaking ties; `limit + 1` rows when there are more, and the count of all that match when asked for. */
+  page(query: TicketFilterQuery, request: PageRequest<TimePosition>): Promise<Page<TicketRecord>> {
     const where = new Where();
     if (query.visibleTo) where.add((p) => `requester_id = ${p}`, query.visibleTo);
     if (query.requesterId) where.add((p) => `requester_id = ${p}`, query.requesterId);
@@ -87,9 +82,7 @@ export class TicketRepository {
     if (query.orderId) where.add((p) => `order_id = ${p}`, query.orderId);
     if (query.statuses) where.add((p) => `status = ANY(${p})`, query.statuses);
     if (query.priorities) where.add((p) => `priority = ANY(${p})`, query.priorities);
-    const after = query.after ? { at: query.after.createdAt, id: query.after.id } : null;
-    const { rows, totalCount } = await newestFirstPage<TicketRow>(this.dataSource, 'tickets', TICKET_COLUMNS, 'created_at', where, query.limit, after);
-    return { rows: rows.map(toTicket), totalCount };
+    return keysetPage(this.dataSource, { table: 'tickets', columns: TICKET_COLUMNS, where, order: newestFirstOrder('created_at') }, request, toTicket);
   }
 
   async insert(manager: EntityManager, ticket: TicketRecord): Promise<void> {

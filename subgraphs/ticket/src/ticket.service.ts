@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   BadUserInputError, ForbiddenError, NotFoundError, TicketAssigned, TicketCommented, TicketOpened, TicketStatusChanged, UnauthenticatedError,
-  appendEvent, awaitProjection, emptyConnection, handleOnce, isUuid, pageRequest, toConnection,
-  type CountedConnection, type EventEnvelope, type Logger, type OrderPlaced, type OutboxRelay, type PayloadOf, type Role,
+  appendEvent, awaitProjection, emptyConnection, handleOnce, isUuid, newestFirst,
+  type CountedConnection, type EventEnvelope, type Logger, type OrderPlaced, type OutboxRelay, type PageArgs, type PayloadOf, type Role,
   type UserRegistered, type UserRolesChanged, type Viewer,
 } from '@desk/shared';
 import type DataLoader from 'dataloader';
@@ -16,7 +16,7 @@ import {
 } from './domain/ticket';
 import { assertTransition } from './domain/transitions';
 import { can, transitionActor } from './policy';
-import type { TicketRepository } from './ticket.repository';
+import type { TicketFilterQuery, TicketRepository } from './ticket.repository';
 
 const STAFF_ROLES: readonly Role[] = ['AGENT', 'ADMIN'];
 
@@ -29,8 +29,6 @@ export interface TicketFilterInput {
   assigneeId?: string | null;
   orderId?: string | null;
 }
-
-interface PageArgs { first?: number | null; after?: string | null; }
 
 /** What the service needs that outlives a request. */
 export interface TicketServiceDeps {
@@ -95,7 +93,7 @@ export class TicketService {
   /** `User.tickets`: the tickets the user opened; a customer sees only their own list, anyone else's is empty. */
   async ofUser(userId: string, args: PageArgs): Promise<TicketConnection> {
     if (!isUuid(userId) || !can(this.viewer, 'ticket:read', { requesterId: userId })) {
-      pageRequest(args.first, args.after);
+      newestFirst.request(args);
       return emptyConnection();
     }
     return this.page({ statuses: null, priorities: null, requesterId: userId, assigneeId: null, orderId: null, visibleTo: null }, args);
@@ -107,17 +105,11 @@ export class TicketService {
     return this.loaders.byOrder.load(orderId);
   }
 
-  private async page(filter: Omit<Parameters<TicketRepository['page']>[0], 'limit' | 'after'>, args: PageArgs): Promise<TicketConnection> {
-    const request = pageRequest(args.first, args.after);
-    let after: { createdAt: Date; id: string } | null = null;
-    if (request.after) {
-      const createdAt = new Date(request.after.key);
-      if (Number.isNaN(createdAt.getTime()) || !isUuid(request.after.id)) throw new BadUserInputError('after is not a valid cursor', 'after');
-      after = { createdAt, id: request.after.id };
-    }
-    const { rows, totalCount } = await this.deps.repository.page({ ...filter, limit: request.limit, after });
-    for (const row of rows) this.loaders.tickets.prime(row.id, row);
-    return { ...toConnection(rows, request, (t) => ({ key: t.createdAt.toISOString(), id: t.id })), totalCount };
+  private async page(filter: TicketFilterQuery, args: PageArgs): Promise<TicketConnection> {
+    const request = newestFirst.request(args);
+    const page = await this.deps.repository.page(filter, request);
+    for (const row of page.rows) this.loaders.tickets.prime(row.id, row);
+    return newestFirst.connection(page, request, (t) => ({ at: t.createdAt, id: t.id }));
   }
 
   async open(input: OpenTicketInput): Promise<TicketRecord> {
