@@ -60,6 +60,8 @@ export const gatewayEnvSchema = z.object({
   /** WebSocket pings, and multipart heartbeats. */
   KEEPALIVE_MS: z.coerce.number().int().positive().default(12_000),
   MULTIPART_HEARTBEAT_MS: z.coerce.number().int().positive().default(5_000),
+  /** A multipart subscriber that leaves written parts unread this long is cut off (its memory and slot freed). */
+  MULTIPART_SLOW_READER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** Reload supergraph.graphql when it changes (development). */
   WATCH_SUPERGRAPH: flag.optional(),
 }).transform((env) => {

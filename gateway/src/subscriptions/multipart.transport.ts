@@ -5,10 +5,11 @@
 // error instead of the gateway's "not supported".
 import type { FormattedExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import type { Request, RequestHandler, Response } from 'express';
-import type { Logger } from '@desk/shared';
+import { failedRequest, type Logger } from '@desk/shared';
 import type { VerifiedToken } from '../auth/access-token.verifier';
 import type { LiveQueryService, LiveRequest, PreparedLive } from './live-query.service';
-import type { LiveSessions } from './live-session';
+import type { LiveSession, LiveSessions } from './live-session';
+import type { Mailbox } from './mailbox';
 
 export interface MultipartOptions {
   live: LiveQueryService;
@@ -17,6 +18,8 @@ export interface MultipartOptions {
   /** The caller's verified token (null when anonymous); throws a 401-worthy error for a bad one. */
   authenticate(req: Request): Promise<VerifiedToken | null>;
   heartbeatMs: number;
+  /** How long a client may leave written parts unread before its response is cut off. */
+  slowReaderTimeoutMs: number;
   maxSubscriptionsPerAddress: number;
   log: Logger;
 }
@@ -24,6 +27,7 @@ export interface MultipartOptions {
 const BOUNDARY = 'graphql';
 const PART = `\r\n--${BOUNDARY}\r\ncontent-type: application/json; charset=utf-8\r\n\r\n`;
 const END = `\r\n--${BOUNDARY}--\r\n`;
+const HEARTBEAT = `${PART}{}`;
 const MIGHT_SUBSCRIBE = /\bsubscription\b/;
 const REQUEST_ERRORS = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
 
@@ -80,46 +84,81 @@ export function multipartSubscriptions(options: MultipartOptions): MultipartHand
       return;
     }
     // The slot is taken before anything is awaited, so that simultaneous requests cannot pass the cap together.
+    // From here every way out, a refusal, a failure, the client leaving, goes through the one `finally`.
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
-    const release = () => {
+    let session: LiveSession | null = null;
+    let mailbox: Mailbox | null = null;
+    // The client may leave at any time, even while the subscription is being checked: ends the stream's wait.
+    const leave = () => void mailbox?.return();
+    res.once('close', leave);
+    try {
+      session = options.sessions.open(token, req.ip ?? null, () => undefined);
+      const subscribed = await options.live.subscribe(prepared, session.viewer(res.getHeader('x-correlation-id')?.toString()));
+      if ('length' in subscribed) {
+        sendErrors(res, subscribed);
+        return;
+      }
+      mailbox = subscribed;
+      if (res.destroyed) return;
+      session.add(mailbox);
+      await stream(res, mailbox);
+    } catch (error) {
+      options.log.error({ err: error }, 'multipart subscription failed');
+      failedRequest(res);
+    } finally {
+      res.off('close', leave);
+      void mailbox?.return();
+      session?.close();
       const left = (perAddress.get(address) ?? 1) - 1;
       if (left > 0) perAddress.set(address, left); else perAddress.delete(address);
-    };
-    const session = options.sessions.open(token, req.ip ?? null, () => undefined);
-    const mailbox = await options.live.subscribe(prepared, session.viewer(res.getHeader('x-correlation-id')?.toString()));
-    if ('length' in mailbox) {
-      session.close();
-      release();
-      sendErrors(res, mailbox);
-      return;
     }
-    session.add(mailbox);
+  }
+
+  /**
+   * Writes the mailbox's results as parts until it ends or the response is gone. What the socket has
+   * not taken stays in the gateway's memory, so after a write the socket could not take at once, the
+   * next result is taken from the mailbox (which keeps only the newest per entity) only once the client
+   * has read; heartbeats wait too; a client that reads nothing for `slowReaderTimeoutMs` is cut off.
+   */
+  async function stream(res: Response, mailbox: Mailbox): Promise<void> {
+    let draining: Promise<void> | null = null;
+    const drained = (): Promise<void> => (res.destroyed ? Promise.resolve() : draining ??= new Promise<void>((resolve) => {
+      const cutOff = setTimeout(() => {
+        options.log.warn({ address: res.req.ip, bufferedBytes: res.writableLength }, 'multipart subscriber cut off: it read nothing for too long');
+        res.destroy();
+      }, options.slowReaderTimeoutMs);
+      const done = () => {
+        clearTimeout(cutOff);
+        res.off('drain', done);
+        res.off('close', done);
+        draining = null;
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    }));
+    const write = (chunk: string): void => {
+      if (!res.write(chunk)) void drained();
+    };
     res.writeHead(200, {
       'content-type': `multipart/mixed;boundary="${BOUNDARY}";subscriptionSpec="1.0"`,
       'cache-control': 'no-cache, no-store',
       // Tells reverse proxies not to buffer the stream.
       'x-accel-buffering': 'no',
     });
-    res.write(`${PART}{}`);
-    const heartbeat = setInterval(() => res.write(`${PART}{}`), options.heartbeatMs);
-    const cleanUp = () => {
-      clearInterval(heartbeat);
-      session.close();
-      void mailbox.return();
-    };
-    res.on('close', cleanUp);
+    write(HEARTBEAT);
+    const heartbeat = setInterval(() => {
+      if (!res.destroyed && !res.writableNeedDrain) write(HEARTBEAT);
+    }, options.heartbeatMs);
     try {
       for await (const result of mailbox) {
         if (res.destroyed) break;
-        res.write(part(result));
+        write(part(result));
+        if (res.writableNeedDrain) await drained();
       }
       if (!res.destroyed) res.end(END);
-    } catch (error) {
-      options.log.error({ err: error }, 'multipart subscription failed');
-      res.destroy();
     } finally {
-      cleanUp();
-      release();
+      clearInterval(heartbeat);
     }
   }
 }

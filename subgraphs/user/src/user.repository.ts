@@ -1,6 +1,6 @@
 // Storage of users in Postgres (schema `users`), through TypeORM with an EntitySchema. Everything it
 // returns is a plain UserRecord; write methods take the caller's transaction.
-import type { Role } from '@desk/shared';
+import { Where, keysetPage, newestFirstOrder, type Page, type PageRequest, type Role, type TimePosition } from '@desk/shared';
 import { EntitySchema, type DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import type { Locale, UserRecord } from './domain/user';
 
@@ -21,9 +21,7 @@ export const UserEntity = new EntitySchema<UserRecord>({
   },
 });
 
-export interface UserPageQuery {
-  limit: number;
-  after: { createdAt: Date; id: string } | null;
+export interface UserFilterQuery {
   /** Already lower-cased and trimmed; matched anywhere in email or name. */
   search: string | null;
 }
@@ -38,8 +36,9 @@ export interface NewUser {
   createdAt: Date;
 }
 
-// Raw SQL for the by-id loads, the hottest read: TypeORM's query building and hydration cost more
-// than the query. Aliased to the record's names so that `toRecord` serves both paths.
+// Raw SQL for the by-id loads, the hottest read, and for pages: TypeORM's query building and
+// hydration cost more than the query, and a page and its total are one statement. Aliased to the
+// record's names so that `toRecord` serves every path.
 const USER_COLUMNS = 'id, email, name, roles, document, phone, locale, guest, created_at AS "createdAt", updated_at AS "updatedAt"';
 
 export type ProfileColumns = Partial<Pick<UserRecord, 'name' | 'document' | 'phone' | 'locale'>>;
@@ -74,25 +73,11 @@ export class UserRepository {
     return rows.map(toRecord);
   }
 
-  /** Newest first, the id breaking ties; `limit + 1` rows when there are more. */
-  async page(request: UserPageQuery): Promise<UserRecord[]> {
-    const qb = this.filtered(request.search).orderBy('u.createdAt', 'DESC').addOrderBy('u.id', 'DESC').limit(request.limit + 1);
-    if (request.after) {
-      qb.andWhere('(u.createdAt, u.id) < (CAST(:afterKey AS timestamptz), CAST(:afterId AS uuid))', {
-        afterKey: request.after.createdAt.toISOString(), afterId: request.after.id,
-      });
-    }
-    return (await qb.getMany()).map(toRecord);
-  }
-
-  async count(search: string | null): Promise<number> {
-    return this.filtered(search).getCount();
-  }
-
-  private filtered(search: string | null): SelectQueryBuilder<UserRecord> {
-    const qb = this.query();
-    if (search) qb.where('(lower(u.email) LIKE :pattern OR lower(u.name) LIKE :pattern)', { pattern: likePattern(search) });
-    return qb;
+  /** Newest first, the id breaking ties; `limit + 1` rows when there are more, and the total when asked for. */
+  page(query: UserFilterQuery, request: PageRequest<TimePosition>): Promise<Page<UserRecord>> {
+    const where = new Where();
+    if (query.search) where.add((p) => `(lower(email) LIKE ${p} OR lower(name) LIKE ${p})`, likePattern(query.search));
+    return keysetPage(this.dataSource, { table: 'users', columns: USER_COLUMNS, where, order: newestFirstOrder('created_at') }, request, toRecord);
   }
 
   /** Inserts a user first seen in a registration; a second delivery of the same one changes nothing. */

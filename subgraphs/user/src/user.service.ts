@@ -2,8 +2,8 @@
 // the matching event in the same transaction, and recording registrations.
 import {
   BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError, UserProfileUpdated, UserRolesChanged,
-  appendEvent, awaitProjection, handleOnce, isUuid, lazyCount, pageRequest, toConnection,
-  type CountedConnection, type EventEnvelope, type Logger, type OutboxRelay, type PayloadOf, type Role, type UserRegistered, type Viewer,
+  appendEvent, awaitProjection, handleOnce, isUuid, newestFirst,
+  type CountedConnection, type EventEnvelope, type Logger, type OutboxRelay, type PageArgs, type PayloadOf, type Role, type UserRegistered, type Viewer,
 } from '@desk/shared';
 import type DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
@@ -69,17 +69,14 @@ export class UserService {
     return can(this.viewer, 'user:read-private', user) ? user[field] : null;
   }
 
-  async list(args: { first?: number | null; after?: string | null; search?: string | null }): Promise<UserConnection> {
+  async list(args: PageArgs & { search?: string | null }): Promise<UserConnection> {
     if (!this.viewer.userId) throw new UnauthenticatedError();
     if (!can(this.viewer, 'user:list')) throw new ForbiddenError('Only staff may list users');
-    const request = pageRequest(args.first, args.after);
+    const request = newestFirst.request(args);
     const search = normalizeSearch(args.search);
-    const after = request.after ? cursorPosition(request.after) : null;
-    const rows = await this.deps.repository.page({ limit: request.limit, after, search });
-    const totalCount = lazyCount(() => this.deps.repository.count(search));
-    for (const row of rows) this.loader.prime(row.id, row);
-    const connection = toConnection(rows, request, (u) => ({ key: u.createdAt.toISOString(), id: u.id }));
-    return { ...connection, totalCount };
+    const page = await this.deps.repository.page({ search }, request);
+    for (const row of page.rows) this.loader.prime(row.id, row);
+    return newestFirst.connection(page, request, (u) => ({ at: u.createdAt, id: u.id }));
   }
 
   async updateProfile(input: ProfileInput): Promise<UserRecord> {
@@ -152,13 +149,4 @@ function normalizeSearch(search: string | null | undefined): string | null {
   if (search.length > SEARCH_MAX) throw new BadUserInputError(`search must be at most ${SEARCH_MAX} characters`, 'search');
   const text = search.trim().toLowerCase();
   return text === '' ? null : text;
-}
-
-/** The cursor's sort key must be an instant and its id a user id; anything else is a bad cursor. */
-function cursorPosition(after: { key: string; id: string }): { createdAt: Date; id: string } {
-  const createdAt = new Date(after.key);
-  if (Number.isNaN(createdAt.getTime()) || !isUuid(after.id)) {
-    throw new BadUserInputError('after is not a valid cursor', 'after');
-  }
-  return { createdAt, id: after.id };
 }
