@@ -310,19 +310,31 @@ describe('when an operation is sent in a less common form', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBe(allowed);
   });
 
-  test('then the client address comes from X-Forwarded-For only behind a trusted proxy', async () => {
+  test('then the client address comes from X-Forwarded-For only as far as the trusted proxies go', async () => {
     const customer = await registerCustomer(platform);
-    const signInFrom = async (url: string) => {
-      const login = await postGraphQL<{ login: { accessToken: string } }>(url, ops.login, { email: customer.email, password: customer.password }, { headers: { 'x-forwarded-for': '203.0.113.7' } });
-      const me = await postGraphQL<{ me: { sessions: { ip: string | null; current: boolean }[] } }>(url, '{ me { sessions { ip current } } }', {}, { token: login.data!.login.accessToken });
+    const signInFrom = async (url: string, forwardedFor: string, from = '127.0.0.1') => {
+      const headers = { 'x-forwarded-for': forwardedFor };
+      const login = await postGraphQL<{ login: { accessToken: string } }>(url, ops.login, { email: customer.email, password: customer.password }, { headers, from });
+      const me = await postGraphQL<{ me: { sessions: { ip: string | null; current: boolean }[] } }>(url, '{ me { sessions { ip current } } }', {}, { token: login.data!.login.accessToken, from });
       return me.data!.me.sessions.find((s) => s.current)!.ip;
     };
-    expect(await signInFrom(platform.gatewayUrl)).toBe('127.0.0.1');
-    const behindProxy = await startExtraGateway(platform, { TRUST_PROXY: 'true' });
+    expect(await signInFrom(platform.gatewayUrl, '203.0.113.7')).toBe('127.0.0.1');
+    // One proxy in front: the address it appended counts; whatever the client wrote before it does not.
+    const behindOne = await startExtraGateway(platform, { TRUST_PROXY: '1' });
+    // The proxy by its address: only a request from it is believed.
+    const behindListed = await startExtraGateway(platform, { TRUST_PROXY: '127.0.0.1/32' });
     try {
-      expect(await signInFrom(behindProxy.url)).toBe('203.0.113.7');
+      expect(await signInFrom(behindOne.url, '198.51.100.66, 203.0.113.7')).toBe('203.0.113.7');
+      expect(await signInFrom(behindOne.url, 'not-an-address')).toBe('127.0.0.1');
+      expect(await signInFrom(behindListed.url, '203.0.113.8')).toBe('203.0.113.8');
+      expect(await signInFrom(behindListed.url, '203.0.113.8', '127.0.3.9')).toBe('127.0.3.9');
     } finally {
-      await behindProxy.stop();
+      await behindOne.stop();
+      await behindListed.stop();
     }
+  });
+
+  test('then TRUST_PROXY=true, which would believe any client, is refused at start', async () => {
+    await expect(startExtraGateway(platform, { TRUST_PROXY: 'true' })).rejects.toThrow(/TRUST_PROXY/);
   });
 });

@@ -18,6 +18,7 @@ import {
   type Logger,
 } from '@desk/shared';
 import { AccessTokenVerifier, type VerifiedToken } from './auth/access-token.verifier';
+import { clientAddressOf, trustFunction } from './client-address';
 import { RevocationList } from './auth/revocation.list';
 import type { GatewayContext } from './context';
 import type { GatewayEnv } from './env';
@@ -102,7 +103,8 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   app.disable('x-powered-by');
   // GraphQL answers are POSTed and never revalidated: hashing each one for an ETag is wasted work.
   app.set('etag', false);
-  if (env.TRUST_PROXY) app.set('trust proxy', true);
+  app.set('trust proxy', trustFunction(env.TRUST_PROXY));
+  const clientAddress = clientAddressOf(env.TRUST_PROXY);
   // Requests are routed once everything below is set up (it listens last).
   const httpServer = http.createServer();
   const armor = protections(env);
@@ -143,7 +145,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   const authenticate = async (req: Request, correlationId: string): Promise<VerifiedToken | null> => {
     const authorization = req.get('authorization');
     if (!authorization) return null;
-    const ip = req.ip ?? req.socket.remoteAddress ?? null;
+    const ip = clientAddress(req);
     try {
       const match = BEARER.exec(authorization);
       if (!match) throw new Error('malformed authorization header');
@@ -159,7 +161,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   const contextFor = async (req: Request): Promise<GatewayContext> => {
     const correlationId = correlationOf(req);
     const token = await authenticate(req, correlationId);
-    const viewer = token?.viewer ?? anonymousViewer(correlationId, req.ip ?? req.socket.remoteAddress ?? null);
+    const viewer = token?.viewer ?? anonymousViewer(correlationId, clientAddress(req));
     return { viewer, clientName: clientNameOf(req), clientVersion: clientVersionOf(req) };
   };
 
@@ -192,6 +194,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     httpServer,
     path: '/graphql',
     maxPayloadBytes: env.MAX_BODY_BYTES,
+    clientAddress,
     keepAliveMs: env.KEEPALIVE_MS,
     maxSubscriptionsPerConnection: env.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     authenticate: (token, ip) => verifier.check(token, { ip, correlationId: randomUUID() }),

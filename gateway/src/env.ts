@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { nodeEnv, readKeyMaterial } from '@desk/shared';
+import { parseTrustProxy } from './client-address';
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -35,7 +36,15 @@ export const gatewayEnvSchema = z.object({
   LANDING_PAGE: flag.optional(),
   /** Comma-separated origins allowed by CORS, in addition to Apollo Sandbox in development. */
   CORS_ORIGINS: z.string().default(''),
-  TRUST_PROXY: flag.default(false),
+  /** The proxies in front of the gateway whose X-Forwarded-For is believed: false, a hop count, or addresses and CIDRs. */
+  TRUST_PROXY: z.string().default('false').transform((value, ctx) => {
+    try {
+      return parseTrustProxy(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(100_000),
   MAX_DEPTH: z.coerce.number().int().positive().default(10),
   MAX_ALIASES: z.coerce.number().int().min(0).default(15),

@@ -3,6 +3,7 @@ export * from './env';
 export * from './errors';
 export * from './logger';
 export * from './viewer';
+export * from './address';
 export * from './internal-tokens';
 export * from './service';
 export * from './service-runtime';

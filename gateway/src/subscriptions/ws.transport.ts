@@ -18,6 +18,8 @@ export interface WsTransportOptions {
   maxPayloadBytes: number;
   keepAliveMs: number;
   maxSubscriptionsPerConnection: number;
+  /** The client's address for the upgrade request, proxies taken into account. */
+  clientAddress(req: http.IncomingMessage): string | null;
   /** Verifies a bearer token (throws when it is not good). */
   authenticate(token: string, ip: string | null): Promise<VerifiedToken>;
   schema(): GraphQLSchema | null;
@@ -66,7 +68,7 @@ export function attachWebSocketTransport(options: WsTransportOptions): { close()
   const server = useServer<Record<string, unknown> | undefined, Extra>({
     connectionInitWaitTimeout: 5_000,
     onConnect: async (ctx) => {
-      const ip = ctx.extra.request.socket.remoteAddress ?? null;
+      const ip = options.clientAddress(ctx.extra.request);
       const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
       let token: VerifiedToken | null = null;
       if (authorization !== undefined && authorization !== null) {

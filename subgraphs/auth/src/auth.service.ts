@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   AppError, InvalidCredentialsError, InvalidTokenError, PasswordChanged, PasswordResetRequested, RateLimitedError,
-  SessionRevoked, UnauthenticatedError, UserRegistered, appendEvent,
+  SessionRevoked, UnauthenticatedError, UserRegistered, addressKey, appendEvent,
   type EventCause, type Logger, type OutboxRelay, type Viewer,
 } from '@desk/shared';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -65,19 +65,20 @@ export class AuthService {
   async login(rawEmail: string, password: string): Promise<IssuedSession> {
     const email = normalizeEmail(rawEmail, 'email');
     const { accounts, throttle } = this.deps;
+    const address = this.viewer.ip === null ? null : addressKey(this.viewer.ip);
     // The attempt is recorded before it is judged, so a burst of parallel guesses counts in full.
-    const attempt = await accounts.recordAttempt(email, this.viewer.ip);
-    const failures = await accounts.recentFailures(email, this.viewer.ip, new Date(Date.now() - throttle.windowSeconds * 1000), attempt);
+    const attempt = await accounts.recordAttempt(email, address);
+    const failures = await accounts.recentFailures(email, address, new Date(Date.now() - throttle.windowSeconds * 1000), attempt);
     const wait = retryAfterSeconds(throttle, failures, now());
     if (wait > 0) {
       await accounts.forgetAttempt(attempt);
-      this.log.warn({ email, ip: this.viewer.ip, retryAfterSeconds: wait }, 'sign-in throttled');
+      this.log.warn({ email, ip: this.viewer.ip, address, retryAfterSeconds: wait }, 'sign-in throttled');
       throw new RateLimitedError(`Too many failed sign-ins; try again in ${wait} seconds`, wait);
     }
     const account = await accounts.findByEmail(email);
     const ok = password.length <= PASSWORD_MAX && await verifyPassword(account?.passwordHash ?? null, password);
     if (!ok || !account) throw new InvalidCredentialsError();
-    await accounts.clearFailures(email, { ip: this.viewer.ip });
+    await accounts.clearFailures(email, { ip: address });
     const session = await this.deps.dataSource.transaction((tx) => this.openSession(tx, account));
     this.log.info({ userId: account.id, sessionId: session.sessionId }, 'signed in');
     return this.payload(account, session);
