@@ -208,7 +208,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   app.use(webhookForwarder(() => subgraphOrigin('payment', env.SUBGRAPH_URLS, env.SUPERGRAPH_PATH), env.MAX_BODY_BYTES, log));
   const allowOrigin = cors({ origin: env.corsOrigins, maxAge: 600 });
   const multipart = multipartSubscriptions({
-    live, sessions, schema: () => apiSchema, log,
+    live, sessions, schema: () => apiSchema, log, clientAddress,
     authenticate: (req) => authenticate(req, correlationOf(req)),
     heartbeatMs: env.MULTIPART_HEARTBEAT_MS,
     slowReaderTimeoutMs: env.MULTIPART_SLOW_READER_TIMEOUT_MS,

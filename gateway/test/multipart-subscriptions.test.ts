@@ -76,6 +76,7 @@ async function startGateway(options: Pick<MultipartOptions, 'live' | 'sessions'>
   app.use(asMiddleware(multipartSubscriptions({
     schema: () => buildSchema('type Query { ok: Boolean }'),
     authenticate: async () => null,
+    clientAddress: (req) => req.socket.remoteAddress ?? null,
     heartbeatMs: 60_000,
     maxSubscriptionsPerAddress: 1,
     slowReaderTimeoutMs: 30_000,

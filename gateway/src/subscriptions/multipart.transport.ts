@@ -5,13 +5,15 @@
 // error instead of the gateway's "not supported".
 import type { FormattedExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import type { Request, RequestHandler, Response } from 'express';
-import { failedRequest, type Logger } from '@desk/shared';
+import { addressKey, failedRequest, type Logger } from '@desk/shared';
 import type { VerifiedToken } from '../auth/access-token.verifier';
 import type { LiveQueryService, LiveRequest, PreparedLive } from './live-query.service';
 import type { LiveSession, LiveSessions } from './live-session';
 import type { Mailbox } from './mailbox';
 
 export interface MultipartOptions {
+  /** The client's address, proxies taken into account. */
+  clientAddress(req: Request): string | null;
   live: LiveQueryService;
   sessions: LiveSessions;
   schema(): GraphQLSchema | null;
@@ -78,7 +80,9 @@ export function multipartSubscriptions(options: MultipartOptions): MultipartHand
       sendErrors(res, [error as GraphQLError], 401);
       return;
     }
-    const address = req.ip ?? 'unknown';
+    const ip = options.clientAddress(req);
+    // Counted per address, IPv6 clients by their /64.
+    const address = ip === null ? 'unknown' : addressKey(ip);
     if ((perAddress.get(address) ?? 0) >= options.maxSubscriptionsPerAddress) {
       sendErrors(res, [{ message: 'Too many open subscriptions from this address', extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } }], 429);
       return;
@@ -92,7 +96,7 @@ export function multipartSubscriptions(options: MultipartOptions): MultipartHand
     const leave = () => void mailbox?.return();
     res.once('close', leave);
     try {
-      session = options.sessions.open(token, req.ip ?? null, () => undefined);
+      session = options.sessions.open(token, ip, () => undefined);
       const subscribed = await options.live.subscribe(prepared, session.viewer(res.getHeader('x-correlation-id')?.toString()));
       if ('length' in subscribed) {
         sendErrors(res, subscribed);
