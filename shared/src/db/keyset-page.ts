@@ -2,11 +2,7 @@
 // id), and, when the client asks for it, the count of every row the filter keeps. Page and count are
 // one statement, so both come from one snapshot: a row written meanwhile is in both or in neither.
 // Filters are collected with numbered parameters; nothing a client sends is ever spliced into the SQL.
-import type { DataSource } from 'typeorm';
-import { lazyCount, type LazyCount, type NamePosition, type Page, type PageRequest, type TimePosition } from '../graphql/pagination';
-
-/** Where a page starts: after the row with this time and id. */
-export interface PagePosition { at: Date; id: string; }
+import type { NamePosition, Page, PageRequest, TimePosition } from '../graphql/pagination';
 
 /** Collects WHERE clauses and their parameters. */
 export class Where {
@@ -98,23 +94,4 @@ export async function keysetPage<R, T, P>(
     records.push(toRecord(own as R));
   }
   return { rows: records, totalCount: rows[0].page_total };
-}
-
-/** One page newest first by (`timeColumn`, id) descending, `limit + 1` rows when there are more, and the total. */
-export async function newestFirstPage<R>(
-  dataSource: DataSource, table: string, columns: string, timeColumn: string, where: Where, limit: number, after: PagePosition | null,
-): Promise<{ rows: R[]; totalCount: LazyCount }> {
-  const params = [...where.params];
-  let pageWhere = where.sql;
-  if (after) {
-    params.push(after.at.toISOString(), after.id);
-    pageWhere += ` AND (${timeColumn}, id) < (CAST($${params.length - 1} AS timestamptz), CAST($${params.length} AS uuid))`;
-  }
-  params.push(limit + 1);
-  const rows = await dataSource.query(`SELECT ${columns} FROM ${table} WHERE ${pageWhere} ORDER BY ${timeColumn} DESC, id DESC LIMIT $${params.length}`, params) as R[];
-  const totalCount = lazyCount(async () => {
-    const [count] = await dataSource.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where.sql}`, where.params) as { n: number }[];
-    return count.n;
-  });
-  return { rows, totalCount };
 }

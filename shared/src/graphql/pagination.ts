@@ -21,7 +21,7 @@ export interface TimePosition { at: Date; id: string; }
 export interface NamePosition { name: string; id: string; }
 
 /** What a repository is asked for: `limit` rows after a position, and the total under its filter if `withTotal`. */
-export interface PageRequest<P = { key: string; id: string }> {
+export interface PageRequest<P> {
   limit: number;
   after: P | null;
   withTotal: boolean;
@@ -35,25 +35,16 @@ export interface Connection<T> {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
-/** A connection's total: counted only when a client selects `totalCount`, and then once. */
-export type LazyCount = () => Promise<number>;
-
-export function lazyCount(count: () => Promise<number>): LazyCount {
-  let counted: Promise<number> | undefined;
-  return () => (counted ??= count());
-}
-
 /** A connection with its total, as the subgraphs' resolvers return them. */
 export interface CountedConnection<T = unknown> extends Connection<T> {
-  /** Read with the page when the client selected it (null otherwise). */
-  totalCount: number | null | LazyCount;
+  /** Read with the page when the client selected it, null otherwise. */
+  totalCount: number | null;
 }
 
 /** The resolvers of every `…Connection` type. */
 export const countedConnection = {
-  totalCount(connection: CountedConnection): number | Promise<number> {
-    if (typeof connection.totalCount === 'function') return connection.totalCount();
-    // Read with the page whenever the field selects it; missing here means the page was asked for without it.
+  totalCount(connection: CountedConnection): number {
+    // Read with the page whenever the field selects it: missing here means a resolver asked for the page without it.
     if (connection.totalCount === null) throw new Error('totalCount was selected but not read with the page');
     return connection.totalCount;
   },
@@ -109,7 +100,7 @@ export function decodeCursor(cursor: string): { key: string; id: string } {
 }
 
 /** Checks `first` and `after`; asks the store for one row more than the page to learn if there is a next. */
-export function pageRequest(first: number | null | undefined, after: string | null | undefined): { limit: number; after: { key: string; id: string } | null } {
+function pageRequest(first: number | null | undefined, after: string | null | undefined): { limit: number; after: { key: string; id: string } | null } {
   const limit = first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
     throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
@@ -123,7 +114,7 @@ export function emptyConnection<T>(): CountedConnection<T> {
 }
 
 /** Builds the connection from `limit + 1` rows fetched in order. */
-export function toConnection<T>(rows: T[], request: { limit: number; after: unknown }, cursorOf: (row: T) => { key: string; id: string }): Connection<T> {
+function toConnection<T>(rows: T[], request: { limit: number; after: unknown }, cursorOf: (row: T) => { key: string; id: string }): Connection<T> {
   const page = rows.slice(0, request.limit);
   const edges = page.map((node) => { const c = cursorOf(node); return { cursor: encodeCursor(c.key, c.id), node }; });
   return {
