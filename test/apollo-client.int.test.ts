@@ -5,7 +5,7 @@ import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition } from '@apollo/client/utilities';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { eventually } from '@desk/shared/src/testing';
+import { eventually } from '@desk/shared/testing';
 import { ADMIN, ops, registerCustomer, startPlatform, type Platform } from './support/platform';
 
 let platform: Platform;

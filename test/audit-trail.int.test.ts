@@ -2,7 +2,7 @@
 // request's correlation id, readable by admins only.
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { eventually } from '@desk/shared/src/testing';
+import { eventually } from '@desk/shared/testing';
 import { ADMIN, ops, registerCustomer, startPlatform, type Platform } from './support/platform';
 
 let platform: Platform;

@@ -1,6 +1,7 @@
 // The layering rules, checked over the TypeScript sources: no subgraph imports another subgraph or a
 // worker, no worker imports another service, the gateway imports no service, shared/ imports no
-// service, and no resolver imports the ORM (resolvers call services; repositories talk to TypeORM).
+// service, no resolver imports the ORM (resolvers call services; repositories talk to TypeORM), and no
+// production code imports the shared test kit.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
@@ -14,6 +15,10 @@ export function importsOf(source: string): string[] {
   const pattern = /\b(?:import|export)\s+(?:type\s+)?(?:[\w*${}\s,]+?\s+from\s+)?['"]([^'"]+)['"]|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
   return [...code.matchAll(pattern)].map((m) => m[1] ?? m[2] ?? m[3]);
 }
+
+/** The shared test kit, `@desk/shared/testing`, and the file behind it. */
+const TEST_KIT_SOURCE = 'shared/src/testing.ts';
+const TEST_KIT = new Set(['shared/testing', 'shared/src/testing']);
 
 type Area = { kind: 'subgraph' | 'worker'; name: string } | { kind: 'gateway' | 'shared' | 'other' };
 
@@ -52,6 +57,7 @@ export function boundaryViolations(files: Record<string, string>, packages: Reco
       if (from.kind === 'worker' && ((to.kind === 'worker' && to.name !== from.name) || to.kind === 'subgraph')) problems.push(`${what}: a worker may not import another service`);
       if (from.kind === 'gateway' && (to.kind === 'subgraph' || to.kind === 'worker')) problems.push(`${what}: the gateway may not import a service`);
       if (from.kind === 'shared' && (to.kind === 'subgraph' || to.kind === 'worker' || to.kind === 'gateway')) problems.push(`${what}: shared code may not import a service`);
+      if (file.includes('/src/') && file !== TEST_KIT_SOURCE && TEST_KIT.has(target.internal)) problems.push(`${what}: production code may not import the test kit`);
     }
   }
   return problems;
@@ -112,6 +118,7 @@ describe('the boundary scanner', () => {
       'subgraphs/auth/src/resolvers/mutation.ts': "import { AuthService } from '../auth.service';",
       'gateway/src/app.ts': "import { subjects } from '@desk/shared/src/nats';",
       'test/support/platform.ts': "import { startAuthService } from '../../subgraphs/auth/src/app';",
+      'subgraphs/auth/test/harness.ts': "import { testPort } from '@desk/shared/testing';",
     }, packages)).toEqual([]);
   });
 
@@ -124,8 +131,10 @@ describe('the boundary scanner', () => {
       'gateway/src/e.ts': "import { authEnvSchema } from '../../subgraphs/auth/src/env';",
       'shared/src/f.ts': "export { g } from '@desk/gateway/src/app';",
       'subgraphs/user/src/resolvers/query.ts': "import {\n  Repository,\n} from 'typeorm';",
+      'subgraphs/auth/src/app.ts': "import { testPort } from '@desk/shared/testing';",
+      'shared/src/nats.ts': "import { uniqueName } from './testing';",
     }, packages);
-    expect(problems).toHaveLength(7);
+    expect(problems).toHaveLength(9);
     expect(problems.join('\n')).toMatch(/subgraphs\/auth\/src\/a\.ts imports/);
     expect(problems.join('\n')).toMatch(/resolver imports typeorm/);
   });

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { subjects } from '@desk/shared';
-import { eventually } from '@desk/shared/src/testing';
+import { eventually } from '@desk/shared/testing';
 import { postSandboxWebhook } from '../scripts/sandbox-settle';
 import { ADMIN, SANDBOX_WEBHOOK_SECRET, ops, registerAgent, registerCustomer, startPlatform, type Platform } from './support/platform';
 

@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { subjects } from '@desk/shared';
-import { testPort } from '@desk/shared/src/testing';
+import { testPort } from '@desk/shared/testing';
 import { newCustomer, ops, postGraphQL, registerCustomer, startExtraGateway, startPlatform, type Platform } from './support/platform';
 
 let platform: Platform;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { connectNats, deleteStreams } from '@desk/shared';
 import { dropDatabase } from '@desk/shared/src/db/data-source';
-import { TEST_NATS, TEST_POSTGRES, testPorts, uniqueName } from '@desk/shared/src/testing';
+import { TEST_NATS, TEST_POSTGRES, testPorts, uniqueName } from '@desk/shared/testing';
 import { ensureInternalKeys } from '../scripts/generate-keys';
 import { parseSupergraphConfig, planServices, restartDelay, ROOT, serviceEnv, type Infrastructure } from '../scripts/platform';
 

@@ -1,7 +1,7 @@
 // Subgraphs answer only the gateway: a direct call without its internal token, with a forged one, or
 // with one made for another subgraph is refused, federation internals included.
 import { randomUUID } from 'node:crypto';
-import { generateInternalKeyPair } from '@desk/shared/src/testing';
+import { generateInternalKeyPair } from '@desk/shared/testing';
 import { anonymousViewer, importInternalPrivateKey, INTERNAL_TOKEN_HEADER, signInternalToken, type Viewer } from '@desk/shared';
 import { postGraphQL, registerCustomer, startPlatform, type Platform } from './support/platform';
 

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createClient, type Client } from 'graphql-ws';
 import { SignJWT, importJWK } from 'jose';
 import WebSocket from 'ws';
-import { eventually } from '@desk/shared/src/testing';
+import { eventually } from '@desk/shared/testing';
 import {
   ADMIN, AUDIENCE, ISSUER, ops, registerAgent, registerCustomer, spawnGateway, startPlatform, type Platform,
 } from './support/platform';

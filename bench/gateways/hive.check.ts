@@ -5,7 +5,7 @@
 import { deepStrictEqual, equal } from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { testPort } from '@desk/shared/src/testing';
+import { testPort } from '@desk/shared/testing';
 import { AUDIENCE, ISSUER, postGraphQL, registerCustomer, startPlatform, type Platform } from '../../test/support/platform';
 import { startHiveGateway } from './hive';
 

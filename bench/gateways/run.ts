@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { decodeJwt } from 'jose';
-import { testPort } from '@desk/shared/src/testing';
+import { testPort } from '@desk/shared/testing';
 import { postGraphQL, spawnGateway, startExtraGateway, startPlatform, type Platform } from '../../test/support/platform';
 import { pin, load, type Sample } from './measure';
 import { compile, planFor, startRecorder } from './limit/record';

@@ -5,7 +5,7 @@ import http from 'node:http';
 import { KeyObject, randomUUID, sign as signBytes, generateKeyPairSync, createHmac } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
 import { createLogger } from '@desk/shared';
-import { listenOnTestPort } from '@desk/shared/src/testing';
+import { listenOnTestPort } from '@desk/shared/testing';
 import { AccessTokenVerifier } from '../src/auth/access-token.verifier';
 import { RevocationList } from '../src/auth/revocation.list';
 

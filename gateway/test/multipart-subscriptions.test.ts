@@ -8,7 +8,7 @@ import net from 'node:net';
 import express, { type Response } from 'express';
 import { buildSchema, parse, type GraphQLError } from 'graphql';
 import type { Logger } from '@desk/shared';
-import { listenOnTestPort, testViewer } from '@desk/shared/src/testing';
+import { listenOnTestPort, testViewer } from '@desk/shared/testing';
 import { LIVE_FIELDS } from '../src/subscriptions/live-fields';
 import type { LiveQueryService, PreparedLive } from '../src/subscriptions/live-query.service';
 import type { LiveSessions } from '../src/subscriptions/live-session';

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { createLogger, subjects, type RequestLog } from '@desk/shared';
-import { createTestNats, eventually, type TestNats } from '@desk/shared/src/testing';
+import { createTestNats, eventually, type TestNats } from '@desk/shared/testing';
 import { RequestLogPublisher } from '../src/plugins/request-log.plugin';
 
 const entry = (n: number): RequestLog => ({

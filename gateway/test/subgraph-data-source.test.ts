@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { InternalTokenSigner } from '@desk/shared';
-import { listenOnTestPort } from '@desk/shared/src/testing';
+import { listenOnTestPort } from '@desk/shared/testing';
 import type { GatewayContext } from '../src/context';
 import { SubgraphDataSource } from '../src/subgraph.data-source';
 

@@ -2,7 +2,7 @@
 // subgraph byte for byte (a signature covers the raw body) with only the headers a signature needs.
 import http from 'node:http';
 import { createLogger } from '@desk/shared';
-import { listenOnTestPort } from '@desk/shared/src/testing';
+import { listenOnTestPort } from '@desk/shared/testing';
 import express from 'express';
 import { webhookForwarder } from '../src/webhook.forwarder';
 

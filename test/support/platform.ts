@@ -6,7 +6,7 @@ import path from 'node:path';
 import { exportJWK, type JWK } from 'jose';
 import { Agent, fetch } from 'undici';
 import { parseEnv } from '@desk/shared';
-import { createTestDatabase, createTestNats, eventually, generateInternalKeyPair, testPort, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
+import { createTestDatabase, createTestNats, eventually, generateInternalKeyPair, testPort, type TestDatabase, type TestNats } from '@desk/shared/testing';
 import { gatewayEnvSchema } from '../../gateway/src/env';
 import { startGateway, type RunningGateway } from '../../gateway/src/app';
 import { authEnvSchema } from '../../subgraphs/auth/src/env';

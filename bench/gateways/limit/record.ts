@@ -4,7 +4,7 @@ import http from 'node:http';
 import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
 import { QueryPlanner, type PlanNode } from '@apollo/query-planner';
 import { parse } from 'graphql';
-import { listenOnTestPort } from '@desk/shared/src/testing';
+import { listenOnTestPort } from '@desk/shared/testing';
 import { collect, deepMerge, type Step } from './program';
 
 interface Recorded { service: string; body: string; answer: string; used?: boolean }

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { anonymousViewer, parseEnv, type Viewer } from '@desk/shared';
-import { startSubgraphHarness, testViewer, type SubgraphHarness } from '@desk/shared/src/testing';
+import { startSubgraphHarness, testViewer, type SubgraphHarness } from '@desk/shared/testing';
 import { startAuthService, type RunningAuthService } from '../src/app';
 import { authEnvSchema } from '../src/env';
 

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
 import { anonymousViewer, createLogger, importInternalPrivateKey, openDataSource, parseEnv, signInternalToken } from '@desk/shared';
-import { createTestDatabase, createTestNats, generateInternalKeyPair, testPort, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
+import { createTestDatabase, createTestNats, generateInternalKeyPair, testPort, type TestDatabase, type TestNats } from '@desk/shared/testing';
 import { MIGRATIONS, startAuthService, type RunningAuthService } from '../src/app';
 import { authEnvSchema } from '../src/env';
 import { StoredKeys } from '../src/keys/signing-keys';

@@ -2,7 +2,7 @@
 // viewers of each role, and a small catalogue built through the API.
 import { randomUUID } from 'node:crypto';
 import { parseEnv } from '@desk/shared';
-import { startSubgraphHarness, testViewer, type SubgraphHarness } from '@desk/shared/src/testing';
+import { startSubgraphHarness, testViewer, type SubgraphHarness } from '@desk/shared/testing';
 import { startOrderService, type RunningOrderService } from '../src/app';
 import { orderEnvSchema } from '../src/env';
 

@@ -2,7 +2,7 @@
 // prices, who sees what, fulfilment and cancellation, and its side of the payment saga over NATS.
 import { randomUUID } from 'node:crypto';
 import { OrderPaymentRejected, OrderPlaced, OrderStatusChanged, PaymentRefunded, PaymentSucceeded, type PayloadOf } from '@desk/shared';
-import { collectEvents, eventually } from '@desk/shared/src/testing';
+import { collectEvents, eventually } from '@desk/shared/testing';
 import { PLACE, admin, agent, createProduct, customer, placeOrder, startHarness, type Harness } from './harness';
 
 let h: Harness;

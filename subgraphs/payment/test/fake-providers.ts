@@ -1,7 +1,7 @@
 // A local HTTP server answering as the Stripe and MercadoPago APIs do, for the parts this subgraph
 // calls: create a charge, refund it, read a MercadoPago payment. Tests make it fail on purpose.
 import http from 'node:http';
-import { listenOnTestPort } from '@desk/shared/src/testing';
+import { listenOnTestPort } from '@desk/shared/testing';
 
 export interface RecordedRequest { method: string; path: string; headers: http.IncomingHttpHeaders; body: string; }
 

@@ -3,7 +3,7 @@
 // gateway, and webhooks signed as the sandbox provider signs them.
 import { randomUUID } from 'node:crypto';
 import { OrderPlaced, OrderStatusChanged, parseEnv, type OrderStatus, type Viewer } from '@desk/shared';
-import { eventually, startSubgraphHarness, testViewer, type SubgraphHarness } from '@desk/shared/src/testing';
+import { eventually, startSubgraphHarness, testViewer, type SubgraphHarness } from '@desk/shared/testing';
 import { startPaymentService, type RunningPaymentService } from '../src/app';
 import { paymentEnvSchema } from '../src/env';
 import { signSandboxWebhook } from '../src/providers/sandbox.provider';

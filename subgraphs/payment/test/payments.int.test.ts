@@ -2,7 +2,7 @@
 // pending payment per order, the policy, the entities, and only the gateway may call.
 import { randomUUID } from 'node:crypto';
 import { importInternalPrivateKey, signInternalToken } from '@desk/shared';
-import { collectEvents, eventually, generateInternalKeyPair, testViewer } from '@desk/shared/src/testing';
+import { collectEvents, eventually, generateInternalKeyPair, testViewer } from '@desk/shared/testing';
 import {
   START, admin, agent, changeOrderStatus, code, customer, paymentRow, placeOrder, sandboxWebhook, startHarness, startPayment, type Harness,
 } from './harness';

@@ -1,7 +1,7 @@
 // The STRIPE and MERCADOPAGO adapters against a local server answering as their APIs do: charges,
 // refunds and signed webhooks, directly and through the running service.
 import { randomUUID } from 'node:crypto';
-import { collectEvents, eventually } from '@desk/shared/src/testing';
+import { collectEvents, eventually } from '@desk/shared/testing';
 import Stripe from 'stripe';
 import type { PaymentRecord } from '../src/domain/payment';
 import { MercadoPagoProvider, mercadoPagoSignature } from '../src/providers/mercadopago.provider';

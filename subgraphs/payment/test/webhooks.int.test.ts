@@ -3,7 +3,7 @@
 // the order subgraph's events.
 import { randomUUID } from 'node:crypto';
 import { OrderPaymentRejected } from '@desk/shared';
-import { collectEvents, eventually } from '@desk/shared/src/testing';
+import { collectEvents, eventually } from '@desk/shared/testing';
 import {
   SANDBOX_SECRET, changeOrderStatus, customer, paymentRow, placeOrder, sandboxWebhook, startHarness, startPayment, type Harness,
 } from './harness';

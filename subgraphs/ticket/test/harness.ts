@@ -3,7 +3,7 @@
 // and OrderPlaced events on NATS).
 import { randomUUID } from 'node:crypto';
 import { OrderPlaced, UserRegistered, parseEnv, type Role, type Viewer } from '@desk/shared';
-import { eventually, startSubgraphHarness, testViewer, type GqlResponse, type SubgraphHarness } from '@desk/shared/src/testing';
+import { eventually, startSubgraphHarness, testViewer, type GqlResponse, type SubgraphHarness } from '@desk/shared/testing';
 import { startTicketService, type RunningTicketService } from '../src/app';
 import { ticketEnvSchema } from '../src/env';
 

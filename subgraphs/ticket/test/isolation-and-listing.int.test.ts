@@ -1,7 +1,7 @@
 // Who sees which tickets: customers only their own, staff all; and listing with filters, newest
 // first, page by page.
 import { randomUUID } from 'node:crypto';
-import { testViewer, type GqlResponse } from '@desk/shared/src/testing';
+import { testViewer, type GqlResponse } from '@desk/shared/testing';
 import {
   ASSIGN, CHANGE, COMMENT, code, moveTicket, openTicket, placeOrder, registerUser, startHarness,
   type Harness, type TestUser,

@@ -2,7 +2,7 @@
 // each with its history and event, and refused moves that change nothing.
 import { randomUUID } from 'node:crypto';
 import { TicketAssigned, TicketCommented, TicketOpened, TicketStatusChanged, UserRolesChanged } from '@desk/shared';
-import { collectEvents, eventually, testViewer } from '@desk/shared/src/testing';
+import { collectEvents, eventually, testViewer } from '@desk/shared/testing';
 import {
   ASSIGN, CHANGE, COMMENT, OPEN, TICKET_FIELDS, code, moveTicket, openTicket, placeOrder, registerUser, startHarness,
   type Harness, type TestUser,

@@ -3,7 +3,7 @@
 // with the page; and it applies each projected event once.
 import { randomUUID } from 'node:crypto';
 import { OrderPlaced, importInternalPrivateKey, signInternalToken } from '@desk/shared';
-import { eventually, generateInternalKeyPair, testViewer } from '@desk/shared/src/testing';
+import { eventually, generateInternalKeyPair, testViewer } from '@desk/shared/testing';
 import { COMMENT, openTicket, placeOrder, registerUser, startHarness, type Harness, type TestUser } from './harness';
 
 let h: Harness;

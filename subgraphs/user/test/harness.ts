@@ -9,7 +9,7 @@ import {
 import {
   collectEvents as collectPublished, createTestDatabase, createTestNats, eventually, gatewayHeaders, generateInternalKeyPair, testPort, testViewer,
   type GqlResponse, type TestDatabase, type TestNats,
-} from '@desk/shared/src/testing';
+} from '@desk/shared/testing';
 
 export type { GqlResponse };
 import { Pool } from 'pg';

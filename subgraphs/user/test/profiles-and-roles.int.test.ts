@@ -2,7 +2,7 @@
 // their events.
 import { randomUUID } from 'node:crypto';
 import { encodeCursor, type Role } from '@desk/shared';
-import { eventually } from '@desk/shared/src/testing';
+import { eventually } from '@desk/shared/testing';
 import { anonymous, collectEvents, startHarness, viewerOf, type GqlResponse, type Harness, type TestUser } from './harness';
 
 let h: Harness;

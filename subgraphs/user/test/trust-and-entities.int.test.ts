@@ -2,7 +2,7 @@
 // references in one query per batch with private fields guarded.
 import { randomUUID } from 'node:crypto';
 import { createEnvelope, importInternalPrivateKey, signInternalToken, UserRegistered } from '@desk/shared';
-import { eventually, generateInternalKeyPair } from '@desk/shared/src/testing';
+import { eventually, generateInternalKeyPair } from '@desk/shared/testing';
 import { anonymous, registration, startHarness, viewerOf, type Harness } from './harness';
 
 let h: Harness;

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { UserRegistered, createEnvelope, parseEnv, subjects } from '@desk/shared';
-import { createTestDatabase, createTestNats, generateInternalKeyPair, testPort } from '@desk/shared/src/testing';
+import { createTestDatabase, createTestNats, generateInternalKeyPair, testPort } from '@desk/shared/testing';
 import { startEmailWorker } from '../src/app';
 import { emailEnvSchema } from '../src/env';
 import { registration } from '../test/harness';

@@ -1,7 +1,7 @@
 // Configuration and the classification of SMTP failures, without any server: which refusals are final
 // (recorded, not retried) and which are retried; production refusing to start without SMTP_URL.
 import { EnvError, parseEnv } from '@desk/shared';
-import { generateInternalKeyPair } from '@desk/shared/src/testing';
+import { generateInternalKeyPair } from '@desk/shared/testing';
 import type { NodemailerError } from 'nodemailer';
 import { emailEnvSchema } from '../src/env';
 import { recipientRefusal } from '../src/mail-transport';

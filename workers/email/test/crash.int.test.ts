@@ -7,7 +7,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { UserRegistered, createEnvelope, subjects } from '@desk/shared';
-import { createTestDatabase, createTestNats, eventually, generateInternalKeyPair, testPort, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
+import { createTestDatabase, createTestNats, eventually, generateInternalKeyPair, testPort, type TestDatabase, type TestNats } from '@desk/shared/testing';
 import { EMAIL_CONSUMER } from '../src/email.consumer';
 import { registration } from './harness';
 import { createSmtpSink, type SmtpSink } from './smtp-sink';

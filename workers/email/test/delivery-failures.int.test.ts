@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { TicketOpened, UserRegistered, subjects } from '@desk/shared';
-import { eventually, testPort } from '@desk/shared/src/testing';
+import { eventually, testPort } from '@desk/shared/testing';
 import { consumerSettled, ledger, registration, startHarness, type Harness } from './harness';
 import { EMAIL_CONSUMER } from '../src/email.consumer';
 import { createSmtpSink, type SmtpSink } from './smtp-sink';

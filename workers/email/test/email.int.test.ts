@@ -7,7 +7,7 @@ import {
   OrderPlaced, OrderStatusChanged, PasswordResetRequested, PaymentRefunded, PaymentSucceeded, TicketCommented, TicketOpened,
   TicketStatusChanged, UserProfileUpdated, UserRegistered, createEnvelope, subjects,
 } from '@desk/shared';
-import { eventually } from '@desk/shared/src/testing';
+import { eventually } from '@desk/shared/testing';
 import { EMAIL_CONSUMER } from '../src/email.consumer';
 import { consumerSettled, ledger, registration, startHarness, type Harness } from './harness';
 import { createSmtpSink, type ReceivedMail, type SmtpSink } from './smtp-sink';

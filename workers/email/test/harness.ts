@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { parseEnv, subjects, UserRegistered, type PayloadOf } from '@desk/shared';
-import { eventually, startSubgraphHarness, type SubgraphHarness } from '@desk/shared/src/testing';
+import { eventually, startSubgraphHarness, type SubgraphHarness } from '@desk/shared/testing';
 import { startEmailWorker, type EmailWorkerHooks, type RunningEmailWorker } from '../src/app';
 import { EMAIL_CONSUMER } from '../src/email.consumer';
 import { emailEnvSchema } from '../src/env';

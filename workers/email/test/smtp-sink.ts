@@ -2,7 +2,7 @@
 // benchmark, only reads the Message-ID), and can refuse chosen recipients with a permanent 550.
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { testPort } from '@desk/shared/src/testing';
+import { testPort } from '@desk/shared/testing';
 
 export interface ReceivedMail { messageId: string; to: string; from: string; subject: string; text: string; html: string; language: string | null }
 

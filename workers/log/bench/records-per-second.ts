@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import { parseEnv, subjects, type RequestLog } from '@desk/shared';
-import { createTestDatabase, createTestNats, generateInternalKeyPair, testPort } from '@desk/shared/src/testing';
+import { createTestDatabase, createTestNats, generateInternalKeyPair, testPort } from '@desk/shared/testing';
 import { Pool } from 'pg';
 import { startLogWorker } from '../src/app';
 import { logEnvSchema } from '../src/env';

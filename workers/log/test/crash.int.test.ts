@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { createEnvelope, defineEvent, subjects } from '@desk/shared';
-import { createTestDatabase, createTestNats, eventually, generateInternalKeyPair, testPort, type TestDatabase, type TestNats } from '@desk/shared/src/testing';
+import { createTestDatabase, createTestNats, eventually, generateInternalKeyPair, testPort, type TestDatabase, type TestNats } from '@desk/shared/testing';
 import { Pool } from 'pg';
 import { z } from 'zod';
 import { REQUESTS_DURABLE } from '../src/ingest.consumers';

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { parseEnv, subjects, type RequestLog } from '@desk/shared';
-import { eventually, startSubgraphHarness, testViewer, type SubgraphHarness, type TestNats } from '@desk/shared/src/testing';
+import { eventually, startSubgraphHarness, testViewer, type SubgraphHarness, type TestNats } from '@desk/shared/testing';
 import { startLogWorker, type RunningLogWorker } from '../src/app';
 import { logEnvSchema } from '../src/env';
 import { AUDIT_DURABLE, REQUESTS_DURABLE } from '../src/ingest.consumers';

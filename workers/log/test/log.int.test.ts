@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { OrderPlaced, PasswordResetRequested, createEnvelope, subjects, type PayloadOf } from '@desk/shared';
-import { eventually } from '@desk/shared/src/testing';
+import { eventually } from '@desk/shared/testing';
 import { AUDIT_DURABLE } from '../src/ingest.consumers';
 import { admin, agent, code, customer, drained, publishRequestLogs, requestLog, startHarness, type Harness } from './harness';
 

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { parseEnv } from '@desk/shared';
-import { startSubgraphHarness, type SubgraphHarness } from '@desk/shared/src/testing';
+import { startSubgraphHarness, type SubgraphHarness } from '@desk/shared/testing';
 import { startLogWorker, type RunningLogWorker } from '../src/app';
 import { logEnvSchema } from '../src/env';
 import { admin } from './harness';
