@@ -105,7 +105,7 @@ export function multipartSubscriptions(options: MultipartOptions): MultipartHand
       mailbox = subscribed;
       if (res.destroyed) return;
       session.add(mailbox);
-      await stream(res, mailbox);
+      await stream(res, mailbox, ip);
     } catch (error) {
       options.log.error({ err: error }, 'multipart subscription failed');
       failedRequest(res);
@@ -124,11 +124,11 @@ export function multipartSubscriptions(options: MultipartOptions): MultipartHand
    * next result is taken from the mailbox (which keeps only the newest per entity) only once the client
    * has read; heartbeats wait too; a client that reads nothing for `slowReaderTimeoutMs` is cut off.
    */
-  async function stream(res: Response, mailbox: Mailbox): Promise<void> {
+  async function stream(res: Response, mailbox: Mailbox, ip: string | null): Promise<void> {
     let draining: Promise<void> | null = null;
     const drained = (): Promise<void> => (res.destroyed ? Promise.resolve() : draining ??= new Promise<void>((resolve) => {
       const cutOff = setTimeout(() => {
-        options.log.warn({ address: res.req.ip, bufferedBytes: res.writableLength }, 'multipart subscriber cut off: it read nothing for too long');
+        options.log.warn({ address: ip, bufferedBytes: res.writableLength }, 'multipart subscriber cut off: it read nothing for too long');
         res.destroy();
       }, options.slowReaderTimeoutMs);
       const done = () => {
