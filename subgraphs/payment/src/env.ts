@@ -9,8 +9,11 @@ const optionalUrl = () => z.preprocess((value) => (value === '' ? undefined : va
 export const paymentEnvSchema = z.object({
   ...baseEnvShape,
   PORT: z.coerce.number().int().min(0).max(65535).default(4005),
-  /** Signs the SANDBOX provider's webhooks. */
-  SANDBOX_WEBHOOK_SECRET: z.string().min(16),
+  /**
+   * Turns the SANDBOX provider on and signs its webhooks. Anyone holding it can mark a payment paid, so
+   * the provider exists only where it is given (development, tests, a staging deployment).
+   */
+  SANDBOX_WEBHOOK_SECRET: z.preprocess((value) => (value === '' ? undefined : value), z.string().min(16).optional()),
   STRIPE_SECRET_KEY: optional(),
   STRIPE_WEBHOOK_SECRET: optional(),
   /** Another Stripe API host (a local fake in tests). */
@@ -23,6 +26,8 @@ export const paymentEnvSchema = z.object({
   PIX_KEY: z.string().min(1).max(77).default('123e4567-e12b-12d1-a456-426655440000'),
   PIX_MERCHANT_NAME: z.string().min(1).default('Desk Platform'),
   PIX_MERCHANT_CITY: z.string().min(1).default('Sao Paulo'),
+}).refine((env) => env.SANDBOX_WEBHOOK_SECRET || env.STRIPE_SECRET_KEY || env.MERCADOPAGO_ACCESS_TOKEN, {
+  message: 'no payment provider is configured: set STRIPE_SECRET_KEY, MERCADOPAGO_ACCESS_TOKEN or (not for real money) SANDBOX_WEBHOOK_SECRET',
 });
 
 export type PaymentEnv = z.infer<typeof paymentEnvSchema>;

@@ -17,7 +17,7 @@ import {
 } from './domain/payment';
 import type { PaymentRepository, NewPayment } from './payment.repository';
 import { can } from './policy';
-import type { Providers } from './providers';
+import { defaultProvider, type Providers } from './providers';
 import type { WebhookNotice } from './providers/provider';
 
 
@@ -82,7 +82,8 @@ export class PaymentService {
   async start(orderId: string, requested: PaymentProvider | null | undefined): Promise<PaymentRecord> {
     if (!this.viewer.userId) throw new UnauthenticatedError();
     if (!isUuid(orderId)) throw new BadUserInputError('orderId is not a valid order id', 'orderId');
-    const provider = requested ?? 'SANDBOX';
+    const provider = requested ?? defaultProvider(this.deps.providers);
+    if (!provider) throw new BadUserInputError('Choose a provider: more than one is configured', 'provider');
     const adapter = this.deps.providers.get(provider);
     if (!adapter) throw new BadUserInputError(`The ${provider} provider is not configured`, 'provider');
     const order = await awaitProjection(() => this.deps.repository.findOrder(orderId));

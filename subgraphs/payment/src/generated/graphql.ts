@@ -82,7 +82,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /**
    * Starts paying an order that awaits payment, for the order's total. Starting again while a payment is
-   * pending returns that payment. The provider defaults to SANDBOX.
+   * pending returns that payment. Without a provider: SANDBOX where the deployment has it on
+   * (development), otherwise the deployment's one provider.
    */
   startPayment: Payment;
   /** Staff only: gives back the money of a SUCCEEDED payment. */

@@ -1,4 +1,4 @@
-// The providers this deployment is configured for: SANDBOX always, STRIPE and MERCADOPAGO when their keys are given.
+// The providers this deployment is configured for: each one when its secret is given.
 import type { PaymentProvider } from '../domain/payment';
 import type { PaymentEnv } from '../env';
 import { MercadoPagoProvider } from './mercadopago.provider';
@@ -10,9 +10,11 @@ export type Providers = ReadonlyMap<PaymentProvider, PaymentProviderAdapter>;
 
 export function configuredProviders(env: PaymentEnv): Providers {
   const providers = new Map<PaymentProvider, PaymentProviderAdapter>();
-  providers.set('SANDBOX', new SandboxProvider({
-    webhookSecret: env.SANDBOX_WEBHOOK_SECRET, pixKey: env.PIX_KEY, merchantName: env.PIX_MERCHANT_NAME, merchantCity: env.PIX_MERCHANT_CITY,
-  }));
+  if (env.SANDBOX_WEBHOOK_SECRET) {
+    providers.set('SANDBOX', new SandboxProvider({
+      webhookSecret: env.SANDBOX_WEBHOOK_SECRET, pixKey: env.PIX_KEY, merchantName: env.PIX_MERCHANT_NAME, merchantCity: env.PIX_MERCHANT_CITY,
+    }));
+  }
   if (env.STRIPE_SECRET_KEY) {
     providers.set('STRIPE', new StripeProvider({ secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, apiBase: env.STRIPE_API_BASE }));
   }
@@ -22,6 +24,16 @@ export function configuredProviders(env: PaymentEnv): Providers {
     }));
   }
   return providers;
+}
+
+/**
+ * The provider a payment started without one uses: SANDBOX where it is on (development and tests, as
+ * the API documents), otherwise the only real provider configured. With two real ones the client
+ * must choose, rather than the deployment charging through one it did not mean.
+ */
+export function defaultProvider(providers: Providers): PaymentProvider | null {
+  if (providers.has('SANDBOX')) return 'SANDBOX';
+  return providers.size === 1 ? [...providers.keys()][0] ?? null : null;
 }
 
 /** The provider named by the `:provider` segment of a webhook URL (`sandbox`, `stripe`, `mercadopago`). */
