@@ -45,6 +45,7 @@ export async function startOrderService(env: OrderEnv, hooks: OrderServiceHooks 
         catalogue: new CatalogueService(catalogue, viewer, {
           products: entityLoader((ids) => catalogue.findProductsByIds(ids)),
           categories: entityLoader((ids) => catalogue.findCategoriesByIds(ids)),
+          ofCategory: pageLoader((ids, query) => catalogue.pagesOfCategories(ids, { search: null, active: query.active }, query.request)),
         }),
         orders: new OrderService(deps, viewer, {
           orders: entityLoader((ids) => orders.findByIds(ids)),
