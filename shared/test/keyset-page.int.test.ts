@@ -3,7 +3,7 @@
 // or in neither.
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { Where, byNameOrder, keysetPage, newestFirstOrder } from '../src/db/keyset-page';
+import { Where, byNameOrder, keysetPage, keysetPages, newestFirstOrder } from '../src/db/keyset-page';
 import type { NamePosition, Page, PageRequest, TimePosition } from '../src/graphql/pagination';
 import { createTestDatabase, type TestDatabase } from '../src/testing';
 
@@ -27,6 +27,7 @@ beforeAll(async () => {
   db = await createTestDatabase('keyset_page_test');
   pool = new Pool({ connectionString: db.url, max: 2 });
   await pool.query('CREATE TABLE items (id uuid PRIMARY KEY, name text NOT NULL, tag text NOT NULL, at timestamptz(3) NOT NULL)');
+  await pool.query('CREATE TABLE owned_items (id uuid PRIMARY KEY, owner_id uuid NOT NULL, name text NOT NULL, hidden boolean NOT NULL)');
 });
 afterAll(async () => {
   await pool?.end();
@@ -121,5 +122,61 @@ describe('a page by name', () => {
     const second = await keysetPage(watched, byName(tag), { limit: 2, after, withTotal: false }, asItem);
     expect(second.rows.map((i) => i.name)).toEqual(expected.slice(2));
     expect([first.totalCount, second.totalCount]).toEqual([4, null]);
+  });
+});
+
+describe('the pages of many parents', () => {
+  interface Owned { id: string; owner_id: string; name: string; hidden: boolean; }
+  const asOwned = (row: Owned): Owned => row;
+  const shown = { table: 'owned_items', columns: 'id, owner_id, name, hidden', where: new Where('NOT hidden'), order: byNameOrder('name') };
+  const byOwner = (ids: string[]) => ({ column: 'owner_id', ids });
+
+  async function own(owner: string, name: string, hidden = false): Promise<Owned> {
+    const item = { id: randomUUID(), owner_id: owner, name, hidden };
+    await pool.query('INSERT INTO owned_items (id, owner_id, name, hidden) VALUES ($1, $2, $3, $4)', [item.id, owner, name, hidden]);
+    return item;
+  }
+
+  test('when three owners are asked for, then each gets its own page and total from one statement', async () => {
+    const [many, one, none] = [randomUUID(), randomUUID(), randomUUID()];
+    const cherry = await own(many, 'cherry');
+    const apple = await own(many, 'Apple');
+    const banana = await own(many, 'banana');
+    await own(many, 'aardvark', true);
+    const lone = await own(one, 'date');
+
+    const pages = await keysetPages(watched, shown, byOwner([many, one, none]), { limit: 2, after: null, withTotal: true }, asOwned);
+    expect(statements).toHaveLength(1);
+    expect([...pages]).toEqual([
+      [many, { rows: [apple, banana, cherry], totalCount: 3 }],
+      [one, { rows: [lone], totalCount: 1 }],
+      [none, { rows: [], totalCount: 0 }],
+    ]);
+  });
+
+  test('when a position is given, then every page starts after it, and the totals stay whole', async () => {
+    const [first, second] = [randomUUID(), randomUUID()];
+    await own(first, 'a');
+    const b = await own(first, 'b');
+    const c = await own(first, 'c');
+    await own(second, 'a');
+    const pages = await keysetPages(watched, shown, byOwner([first, second]), { limit: 5, after: { name: 'b', id: b.id }, withTotal: true }, asOwned);
+    expect(pages.get(first)).toEqual({ rows: [c], totalCount: 3 });
+    expect(pages.get(second)).toEqual({ rows: [], totalCount: 1 });
+  });
+
+  test('without the total asked for, counts nothing, and answers for the ids as they were given', async () => {
+    const owner = randomUUID();
+    const item = await own(owner, 'fig');
+    const spelled = owner.toUpperCase();
+    const pages = await keysetPages(watched, shown, byOwner([spelled, spelled]), { limit: 5, after: null, withTotal: false }, asOwned);
+    expect([...pages]).toEqual([[spelled, { rows: [item], totalCount: null }]]);
+    expect(statements).toHaveLength(1);
+    expect(statements.filter((sql) => /count\(/i.test(sql))).toEqual([]);
+  });
+
+  test('with no parents, runs nothing', async () => {
+    expect((await keysetPages(watched, shown, byOwner([]), { limit: 5, after: null, withTotal: true }, asOwned)).size).toBe(0);
+    expect(statements).toEqual([]);
   });
 });

@@ -2,6 +2,8 @@
 // id), and, when the client asks for it, the count of every row the filter keeps. Page and count are
 // one statement, so both come from one snapshot: a row written meanwhile is in both or in neither.
 // Filters are collected with numbered parameters; nothing a client sends is ever spliced into the SQL.
+// keysetPages reads the same page for many parents (each category's products, each user's tickets)
+// in one statement, so that a list of parents costs one read of the table, not one per parent.
 import type { NamePosition, Page, PageRequest, TimePosition } from '../graphql/pagination';
 
 /** Collects WHERE clauses and their parameters. */
@@ -94,4 +96,54 @@ export async function keysetPage<R, T, P>(
     records.push(toRecord(own as R));
   }
   return { rows: records, totalCount: rows[0].page_total };
+}
+
+/** The parents a batch of pages is read for: `column` holds a row's parent id (a uuid). */
+export interface PageParents {
+  column: string;
+  ids: readonly string[];
+}
+
+/** The page's parent (its place in the list of ids), named so that it cannot meet a table's column. */
+interface Parented { page_index: string; page_position: string | null; page_total?: number; }
+
+/**
+ * For each parent, the page `keysetPage` would read with `source.where` narrowed to that parent's rows,
+ * and with `request.withTotal` its total; all in one statement whatever the number of parents. Each
+ * parent is a row source of its own (a lateral join) so that every page stops at its own limit.
+ */
+export async function keysetPages<R, T, P>(
+  db: Queryable, source: PageSource<P>, parents: PageParents, request: PageRequest<P>, toRecord: (row: R) => T,
+): Promise<Map<string, Page<T>>> {
+  const ids = [...new Set(parents.ids)];
+  // Keyed by the ids as given: Postgres spells a uuid its own way, so rows name their parent by place.
+  const pages = new Map<string, Page<T>>(ids.map((id) => [id, { rows: [], totalCount: null }]));
+  if (ids.length === 0) return pages;
+  const { table, columns, where, order } = source;
+  const params = [...where.params];
+  const param = (value: unknown): string => { params.push(value); return `$${params.length}`; };
+  const parentIds = param(ids);
+  const own = `${where.sql} AND ${parents.column} = parent.page_parent`;
+  const pageWhere = request.after ? `${own} AND ${order.after(request.after, param)}` : own;
+  const limit = param(request.limit + 1);
+  const counted = request.withTotal
+    ? `CROSS JOIN LATERAL (SELECT count(*)::int AS page_total FROM ${table} WHERE ${own}) counted`
+    : '';
+  const rows = await db.query(
+    `SELECT page.*, parent.page_index${request.withTotal ? ', counted.page_total' : ''}
+     FROM unnest(CAST(${parentIds} AS uuid[])) WITH ORDINALITY AS parent(page_parent, page_index)
+     ${counted}
+     LEFT JOIN LATERAL (
+       SELECT ${columns}, row_number() OVER (ORDER BY ${order.orderBy}) AS page_position
+       FROM ${table} WHERE ${pageWhere} ORDER BY ${order.orderBy} LIMIT ${limit}
+     ) page ON true
+     ORDER BY parent.page_index, page.page_position`, params,
+  ) as (R & Parented)[];
+  for (const row of rows) {
+    const { page_index: index, page_position: position, page_total: total, ...fields } = row;
+    const page = pages.get(ids[Number(index) - 1])!;
+    if (request.withTotal) page.totalCount = total!;
+    if (position !== null) page.rows.push(toRecord(fields as R)); // null: the lone row of a parent with an empty page
+  }
+  return pages;
 }

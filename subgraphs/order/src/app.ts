@@ -2,7 +2,7 @@
 // GraphQL server. Tests and main start it the same way.
 import path from 'node:path';
 import {
-  OutboxTables1732000000000, entityLoader, groupLoader, openServiceRuntime, serveSubgraph, startWithRuntime, type RunningService,
+  OutboxTables1732000000000, entityLoader, groupLoader, openServiceRuntime, pageLoader, serveSubgraph, startWithRuntime, type RunningService,
 } from '@desk/shared';
 import { CatalogueRepository } from './catalogue.repository';
 import { CatalogueService } from './catalogue.service';
@@ -45,11 +45,13 @@ export async function startOrderService(env: OrderEnv, hooks: OrderServiceHooks 
         catalogue: new CatalogueService(catalogue, viewer, {
           products: entityLoader((ids) => catalogue.findProductsByIds(ids)),
           categories: entityLoader((ids) => catalogue.findCategoriesByIds(ids)),
+          ofCategory: pageLoader((ids, query) => catalogue.pagesOfCategories(ids, { search: null, active: query.active }, query.request)),
         }),
         orders: new OrderService(deps, viewer, {
           orders: entityLoader((ids) => orders.findByIds(ids)),
           items: groupLoader((ids) => orders.itemsOf(ids), (item) => item.orderId),
           history: groupLoader((ids) => orders.historiesOf(ids), (change) => change.orderId),
+          byCustomer: pageLoader((ids, request) => orders.pagesByCustomer(ids, request)),
         }, requestLog),
       }),
     });

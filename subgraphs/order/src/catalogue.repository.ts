@@ -1,6 +1,6 @@
 // Storage of categories and products in Postgres (schema `orders`). Everything it returns is a plain
 // record; write methods take the caller's transaction. Deleted products are never returned.
-import { Where, byNameOrder, keysetPage, returnedRows, type NamePosition, type Page, type PageRequest } from '@desk/shared';
+import { Where, byNameOrder, keysetPage, keysetPages, returnedRows, type NamePosition, type Page, type PageRequest, type PageSource } from '@desk/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CategoryRecord, ProductChanges, ProductRecord } from './domain/catalogue';
 
@@ -40,6 +40,14 @@ export interface ProductFilterQuery {
 /** `%`, `_` and the escape character itself are literal in a search text. */
 const likePattern = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
+function productSource(query: ProductFilterQuery): PageSource<NamePosition> {
+  const where = new Where('deleted_at IS NULL');
+  if (query.active !== null) where.add((p) => `active = ${p}`, query.active);
+  if (query.categoryIds) where.add((p) => `category_id = ANY(${p})`, query.categoryIds);
+  if (query.search) where.add((p) => `(lower(name) LIKE ${p} OR lower(coalesce(description, '')) LIKE ${p})`, likePattern(query.search));
+  return { table: 'products', columns: PRODUCT_COLUMNS, where, order: byNameOrder('name') };
+}
+
 export class CatalogueRepository {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -66,11 +74,12 @@ export class CatalogueRepository {
 
   /** By name whatever its case, then id; `limit + 1` rows when there are more, and the total when asked for. */
   pageProducts(query: ProductFilterQuery, request: PageRequest<NamePosition>): Promise<Page<ProductRecord>> {
-    const where = new Where('deleted_at IS NULL');
-    if (query.active !== null) where.add((p) => `active = ${p}`, query.active);
-    if (query.categoryIds) where.add((p) => `category_id = ANY(${p})`, query.categoryIds);
-    if (query.search) where.add((p) => `(lower(name) LIKE ${p} OR lower(coalesce(description, '')) LIKE ${p})`, likePattern(query.search));
-    return keysetPage(this.dataSource, { table: 'products', columns: PRODUCT_COLUMNS, where, order: byNameOrder('name') }, request, toProduct);
+    return keysetPage(this.dataSource, productSource(query), request, toProduct);
+  }
+
+  /** Each category's page of its products under `query` (its categories aside), as `pageProducts` reads one, all in one statement. */
+  pagesOfCategories(categoryIds: readonly string[], query: Omit<ProductFilterQuery, 'categoryIds'>, request: PageRequest<NamePosition>): Promise<Map<string, Page<ProductRecord>>> {
+    return keysetPages(this.dataSource, productSource({ ...query, categoryIds: null }), { column: 'category_id', ids: categoryIds }, request, toProduct);
   }
 
   /** Inserts a category; false when one of that name (in any case) exists. */

@@ -1,6 +1,6 @@
 // Storage of orders, their lines and status history in Postgres (schema `orders`). Everything it
 // returns is a plain record; write methods take the caller's transaction.
-import { Where, keysetPage, newestFirstOrder, type Page, type PageRequest, type TimePosition } from '@desk/shared';
+import { Where, keysetPage, keysetPages, newestFirstOrder, type Page, type PageRequest, type TimePosition } from '@desk/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { OrderItemRecord, OrderRecord, OrderStatus, StatusChangeRecord } from './domain/order';
 
@@ -67,6 +67,12 @@ export class OrderRepository {
     if (query.customerId) where.add((p) => `customer_id = ${p}`, query.customerId);
     if (query.statuses) where.add((p) => `status = ANY(${p})`, query.statuses);
     return keysetPage(this.dataSource, { table: 'orders', columns: ORDER_COLUMNS, where, order: newestFirstOrder('created_at') }, request, toOrder);
+  }
+
+  /** Each customer's page of their orders, as `page` reads one, all in one statement. */
+  pagesByCustomer(customerIds: readonly string[], request: PageRequest<TimePosition>): Promise<Map<string, Page<OrderRecord>>> {
+    const source = { table: 'orders', columns: ORDER_COLUMNS, where: new Where(), order: newestFirstOrder('created_at') };
+    return keysetPages(this.dataSource, source, { column: 'customer_id', ids: customerIds }, request, toOrder);
   }
 
   async insert(manager: EntityManager, order: OrderRecord, items: OrderItemRecord[]): Promise<void> {

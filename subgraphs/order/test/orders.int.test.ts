@@ -250,4 +250,23 @@ describe('when other subgraphs reference this one\'s entities', () => {
     }, buyer);
     expect(result.data?._entities).toEqual([{ priceCents: 4_200 }, { status: 'PENDING_PAYMENT', customer: { id: buyer.userId } }, { orders: { totalCount: 1 } }, null]);
   });
+
+  test('then many Users in one call are judged each alone, and their orders come from one SELECT', async () => {
+    const productId = await createProduct(h);
+    const [ann, ben, cy] = [customer(), customer(), customer()];
+    const anns = [await placeOrder(h, ann, productId), await placeOrder(h, ann, productId), await placeOrder(h, ann, productId)].map((o) => o.id);
+    const bens = (await placeOrder(h, ben, productId)).id;
+    const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { orders(first: 2) { totalCount edges { node { id } } pageInfo { hasNextPage } } } } }';
+    const r = [ann, ben, cy].map((viewer) => ({ __typename: 'User', id: viewer.userId })).concat({ __typename: 'User', id: 'not-an-id' });
+    const page = (ids: string[], totalCount: number, hasNextPage: boolean) => ({ orders: { totalCount, edges: ids.map((id) => ({ node: { id } })), pageInfo: { hasNextPage } } });
+
+    h.queries.length = 0;
+    const staff = await h.gql(query, { r }, agent());
+    expect(staff.errors).toBeUndefined();
+    expect(staff.data?._entities).toEqual([page([anns[2], anns[1]], 3, true), page([bens], 1, false), page([], 0, false), page([], 0, false)]);
+    expect(h.queries.filter((sql) => /^\s*SELECT/i.test(sql) && /\borders\b/.test(sql) && !/outbox|inbox/.test(sql))).toHaveLength(1);
+
+    const own = await h.gql(query, { r }, ben);
+    expect(own.data?._entities).toEqual([page([], 0, false), page([bens], 1, false), page([], 0, false), page([], 0, false)]);
+  });
 });

@@ -2,7 +2,7 @@
 // GraphQL server. Tests and main start it the same way.
 import path from 'node:path';
 import {
-  OutboxTables1732000000000, entityLoader, groupLoader, isStaff, openServiceRuntime, serveSubgraph, startWithRuntime, type RunningService,
+  OutboxTables1732000000000, entityLoader, groupLoader, isStaff, openServiceRuntime, pageLoader, serveSubgraph, startWithRuntime, type RunningService,
 } from '@desk/shared';
 import type { Context } from './context';
 import type { TicketEnv } from './env';
@@ -46,6 +46,7 @@ export async function startTicketService(env: TicketEnv, hooks: TicketServiceHoo
             tickets: entityLoader((ids) => repository.findByIds(ids)),
             comments: groupLoader((ids) => repository.commentsOf(ids), (comment) => comment.ticketId),
             byOrder: groupLoader((ids) => repository.ofOrders(ids, ordersOf), (ticket) => ticket.orderId!),
+            byRequester: pageLoader((ids, request) => repository.pagesByRequester(ids, request)),
           }, requestLog),
         };
       },

@@ -1,7 +1,7 @@
 // Storage of tickets, their comments and status history, and the order and user projections, in
 // Postgres (schema `tickets`). Everything it returns is a plain record; write methods take the
 // caller's transaction.
-import { Where, keysetPage, newestFirstOrder, type Page, type PageRequest, type Role, type TimePosition } from '@desk/shared';
+import { Where, keysetPage, keysetPages, newestFirstOrder, type Page, type PageRequest, type Role, type TimePosition } from '@desk/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CommentRecord, StatusChangeRecord, TicketPriority, TicketRecord, TicketStatus } from './domain/ticket';
 
@@ -83,6 +83,12 @@ export class TicketRepository {
     if (query.statuses) where.add((p) => `status = ANY(${p})`, query.statuses);
     if (query.priorities) where.add((p) => `priority = ANY(${p})`, query.priorities);
     return keysetPage(this.dataSource, { table: 'tickets', columns: TICKET_COLUMNS, where, order: newestFirstOrder('created_at') }, request, toTicket);
+  }
+
+  /** Each requester's page of the tickets they opened, as `page` reads one, all in one statement. */
+  pagesByRequester(requesterIds: readonly string[], request: PageRequest<TimePosition>): Promise<Map<string, Page<TicketRecord>>> {
+    const source = { table: 'tickets', columns: TICKET_COLUMNS, where: new Where(), order: newestFirstOrder('created_at') };
+    return keysetPages(this.dataSource, source, { column: 'requester_id', ids: requesterIds }, request, toTicket);
   }
 
   async insert(manager: EntityManager, ticket: TicketRecord): Promise<void> {

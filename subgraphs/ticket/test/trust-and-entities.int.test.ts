@@ -117,6 +117,32 @@ describe('when the gateway resolves User references for their tickets', () => {
     expect((await h.gql(query, { r }, agent.viewer)).data?._entities).toEqual([expected]);
     expect((await h.gql(query, { r }, bob.viewer)).data?._entities).toEqual([{ id: fay.id, tickets: { totalCount: 0, edges: [] } }]);
   });
+
+  test('then many users in one call are judged each alone, and their pages come from one SELECT', async () => {
+    const [fay, gus, hal] = await Promise.all([registerUser(h), registerUser(h), registerUser(h)]);
+    const fays = [await openTicket(h, fay.viewer), await openTicket(h, fay.viewer), await openTicket(h, fay.viewer)];
+    const gus1 = await openTicket(h, gus.viewer);
+    const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id tickets(first: 2) { totalCount edges { node { id } } pageInfo { hasNextPage } } } } }';
+    const r = [fay, gus, hal].map((user) => ({ __typename: 'User', id: user.id }));
+    const page = (ids: string[], totalCount: number, hasNextPage: boolean) => ({ totalCount, edges: ids.map((id) => ({ node: { id } })), pageInfo: { hasNextPage } });
+
+    h.queries.length = 0;
+    const staff = await h.gql(query, { r }, agent.viewer);
+    expect(staff.errors).toBeUndefined();
+    expect(staff.data?._entities).toEqual([
+      { id: fay.id, tickets: page([fays[2], fays[1]], 3, true) },
+      { id: gus.id, tickets: page([gus1], 1, false) },
+      { id: hal.id, tickets: page([], 0, false) },
+    ]);
+    expect(h.queries.filter((sql) => /^\s*SELECT/i.test(sql) && /\btickets\b/.test(sql) && !/outbox|inbox/.test(sql))).toHaveLength(1);
+
+    const own = await h.gql(query, { r }, gus.viewer);
+    expect(own.data?._entities).toEqual([
+      { id: fay.id, tickets: page([], 0, false) },
+      { id: gus.id, tickets: page([gus1], 1, false) },
+      { id: hal.id, tickets: page([], 0, false) },
+    ]);
+  });
 });
 
 describe('when staff read a page of tickets with their comments', () => {
