@@ -119,6 +119,8 @@ export function attachWebSocketTransport(options: WsTransportOptions): { close()
         }
       }
       const socket = ctx.extra.socket;
+      // It left while its token was checked: its close has passed, and would give nothing taken now back.
+      if (socket.readyState === socket.CLOSED) return false;
       if (token) {
         const slot = options.quota.openAccountConnection(token.viewer);
         if (!('release' in slot)) {
