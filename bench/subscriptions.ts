@@ -227,6 +227,8 @@ interface SlowResult {
   readers: number; events: number; resultKiB: number; timeoutMs: number;
   before: { rss: number; heap: number }; stalled: { rss: number; heap: number }; after: { rss: number; heap: number };
   cutOff: number; delivered: number; cutOffAfterMs: number;
+  /** Slow readers still subscribed when the stalled figures were taken. */
+  stillSubscribed: number;
 }
 
 /** A graphql-ws subscriber that reads the acknowledgement, sends its subscription, and then reads nothing. */
@@ -300,6 +302,8 @@ async function slowReaders(platform: Platform, gateway: { child: ChildProcess; u
   const published = performance.now();
   await until(() => received.length >= options.events, 120_000);
   const stalledMemory = await measure();
+  // Read after the measurement: had they been cut off before it, this would tell.
+  const stillSubscribed = await subscribersNow(gateway.url) - 1;
   await until(async () => await subscribersNow(gateway.url) === 1, options.timeoutMs * 3);
   const cutOffAfterMs = performance.now() - published;
   const cutOff = 1 + options.readers - await subscribersNow(gateway.url);
@@ -310,7 +314,7 @@ async function slowReaders(platform: Platform, gateway: { child: ChildProcess; u
   await reader.dispose();
   return {
     readers: options.readers, events: options.events, resultKiB: resultBytes / 1024, timeoutMs: options.timeoutMs,
-    before, stalled: stalledMemory, after, cutOff, delivered: received.length, cutOffAfterMs,
+    before, stalled: stalledMemory, after, cutOff, delivered: received.length, cutOffAfterMs, stillSubscribed,
   };
 }
 
@@ -336,7 +340,7 @@ async function main(): Promise<void> {
       const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
       console.log(`slow readers: ${r.readers} staff subscribers (half graphql-ws, half multipart) that never read, ${r.events} results of ${r.resultKiB.toFixed(0)} KiB each pushed to them and to one that reads (it got ${r.delivered}); slow-reader timeout ${r.timeoutMs} ms.`);
       console.log([
-        '| gateway | before they subscribe | stalled, every result sent to the reader | after the timeout |',
+        `| gateway | before they subscribe | stalled, every result sent to the reader (${r.stillSubscribed} slow readers still subscribed) | after the timeout |`,
         '|---|---:|---:|---:|',
         `| RSS MiB | ${mib(r.before.rss)} | ${mib(r.stalled.rss)} | ${mib(r.after.rss)} |`,
         `| live heap MiB | ${mib(r.before.heap)} | ${mib(r.stalled.heap)} | ${mib(r.after.heap)} |`,
