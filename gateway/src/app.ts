@@ -31,6 +31,7 @@ import { SubgraphDataSource } from './subgraph.data-source';
 import { EventHub } from './subscriptions/event-hub';
 import { LiveQueryService, type LiveRequest } from './subscriptions/live-query.service';
 import { LiveSessions } from './subscriptions/live-session';
+import { SubscriptionQuota } from './subscriptions/subscription-quota';
 import { asMiddleware, multipartSubscriptions } from './subscriptions/multipart.transport';
 import { BEARER, attachWebSocketTransport } from './subscriptions/ws.transport';
 import { subgraphOrigin, webhookForwarder } from './webhook.forwarder';
@@ -41,6 +42,7 @@ export interface RunningGateway {
   /** The subscription machinery, for tests and metrics. */
   live: LiveQueryService;
   hub: EventHub;
+  quota: SubscriptionQuota;
   stop(): Promise<void>;
 }
 
@@ -167,6 +169,13 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
 
   // Subscriptions: one NATS subscription per event subject, each event resolved through the query plan.
   const hub = new EventHub(nc, env.NATS_PREFIX, log);
+  const quota = new SubscriptionQuota({
+    subscriptionsPerUser: env.MAX_SUBSCRIPTIONS_PER_USER,
+    subscriptionsPerAddress: env.MAX_SUBSCRIPTIONS_PER_ADDRESS,
+    connectionsPerAddress: env.MAX_CONNECTIONS_PER_ADDRESS,
+    connectionsPerUser: env.MAX_CONNECTIONS_PER_USER,
+    groupsPerUser: env.MAX_LIVE_GROUPS_PER_USER,
+  });
   const execute = async (request: LiveRequest, viewer: GatewayContext['viewer'], live: boolean): Promise<FormattedExecutionResult> => {
     const response = await server.executeOperation(
       { query: request.query, variables: request.variables ?? undefined, operationName: request.operationName ?? undefined },
@@ -184,6 +193,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     validationRules: armor.validationRules ?? [],
     parseOptions: parseLimits(env),
     hideSuggestions: env.production,
+    quota,
   }, log);
   const sessions = new LiveSessions(revocations);
   if (env.METRICS) {
@@ -197,6 +207,8 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     clientAddress,
     keepAliveMs: env.KEEPALIVE_MS,
     maxSubscriptionsPerConnection: env.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    slowReaderTimeoutMs: env.WS_SLOW_READER_TIMEOUT_MS,
+    quota,
     authenticate: (token, ip) => verifier.check(token, { ip, correlationId: randomUUID() }),
     schema: () => apiSchema,
     live,
@@ -212,7 +224,6 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     authenticate: (req) => authenticate(req, correlationOf(req)),
     heartbeatMs: env.MULTIPART_HEARTBEAT_MS,
     slowReaderTimeoutMs: env.MULTIPART_SLOW_READER_TIMEOUT_MS,
-    maxSubscriptionsPerAddress: env.MAX_SUBSCRIPTIONS_PER_ADDRESS,
   });
   // Both routes answer through the same responder. This one takes what graphqlRoute leaves to express:
   // preflights, GETs, other content types, compressed bodies.
@@ -253,6 +264,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     port,
     live,
     hub,
+    quota,
     async stop() {
       live.close();
       sessions.close();

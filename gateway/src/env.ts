@@ -62,8 +62,15 @@ export const gatewayEnvSchema = z.object({
   METRICS: flag.default(true),
   /** Open subscriptions one WebSocket connection may hold. */
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().positive().default(50),
-  /** Open multipart (HTTP) subscriptions one client address may hold. */
+  /** Open subscriptions one client address may hold, over either transport (this process's count). */
   MAX_SUBSCRIPTIONS_PER_ADDRESS: z.coerce.number().int().positive().default(500),
+  /** Open subscriptions one signed-in account may hold, over either transport; guests count by address only. */
+  MAX_SUBSCRIPTIONS_PER_USER: z.coerce.number().int().positive().default(100),
+  /** Open WebSocket connections per client address, and per signed-in account. */
+  MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().positive().default(100),
+  MAX_CONNECTIONS_PER_USER: z.coerce.number().int().positive().default(20),
+  /** Distinct live queries (each resolved apart on every event) one account's subscriptions may make. */
+  MAX_LIVE_GROUPS_PER_USER: z.coerce.number().int().positive().default(50),
   /** Results held for a subscriber who has not read them yet (newest per entity). */
   SUBSCRIPTION_QUEUE_SIZE: z.coerce.number().int().positive().default(100),
   /** WebSocket pings, and multipart heartbeats. */
@@ -71,6 +78,8 @@ export const gatewayEnvSchema = z.object({
   MULTIPART_HEARTBEAT_MS: z.coerce.number().int().positive().default(5_000),
   /** A multipart subscriber that leaves written parts unread this long is cut off (its memory and slot freed). */
   MULTIPART_SLOW_READER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** A WebSocket whose client leaves a sent result unread this long is closed (its memory and slots freed). */
+  WS_SLOW_READER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** Reload supergraph.graphql when it changes (development). */
   WATCH_SUPERGRAPH: flag.optional(),
 }).transform((env) => {

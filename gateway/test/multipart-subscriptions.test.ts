@@ -1,6 +1,6 @@
 // Subscriptions over HTTP multipart, served by the real express stack on a real socket, with the
 // subscription service and the sessions stubbed: a subscribe that throws and a client that stops
-// reading must both give back their address's slot and their session, and neither may make the
+// reading must both give back their session, and neither may make the
 // gateway hold an unbounded amount of data for the client.
 import { once } from 'node:events';
 import http from 'node:http';
@@ -78,7 +78,6 @@ async function startGateway(options: Pick<MultipartOptions, 'live' | 'sessions'>
     authenticate: async () => null,
     clientAddress: (req) => req.socket.remoteAddress ?? null,
     heartbeatMs: 60_000,
-    maxSubscriptionsPerAddress: 1,
     slowReaderTimeoutMs: 30_000,
     log,
     ...options,
@@ -118,7 +117,7 @@ describe('subscriptions over HTTP multipart', () => {
     gateway = undefined;
   });
 
-  test('when subscribing throws, then the client gets a masked error, the error is logged once, and the slot and session are given back', async () => {
+  test('when subscribing throws, then the client gets a masked error, the error is logged once, and the session is given back', async () => {
     const { sessions, closes } = countingSessions();
     const failures = [new Error(SECRET), new Error(SECRET)];
     gateway = await startGateway({ live: stubLive([...failures]), sessions });
@@ -138,7 +137,7 @@ describe('subscriptions over HTTP multipart', () => {
     expect(gateway.errors.map(([fields]) => (fields as { err: unknown }).err)).toEqual(failures);
   });
 
-  test('when subscribing is refused, then the refusal reaches the client and the slot and session are given back', async () => {
+  test('when subscribing is refused, then the refusal reaches the client and the session is given back', async () => {
     const { sessions, closes } = countingSessions();
     const refusal = { message: 'You must be signed in to subscribe', extensions: { code: 'UNAUTHENTICATED' } } as unknown as GraphQLError;
     gateway = await startGateway({ live: stubLive([[refusal], [refusal]]), sessions });
@@ -153,7 +152,7 @@ describe('subscriptions over HTTP multipart', () => {
     expect(closes).toEqual([1, 1]);
   });
 
-  test('when a client stops reading while large results keep coming, then little is buffered for it, and it is cut off and its slot given back', async () => {
+  test('when a client stops reading while large results keep coming, then little is buffered for it, and it is cut off and its session given back', async () => {
     const { sessions, closes } = countingSessions();
     const stalled = new Mailbox(4, () => undefined);
     const next = new Mailbox(4, () => undefined);
@@ -189,7 +188,7 @@ describe('subscriptions over HTTP multipart', () => {
       client.destroy();
     }
 
-    // The address may subscribe again: its slot was given back.
+    // The address may subscribe again.
     const again = await subscribe(gateway.url);
     expect(again.status).toBe(200);
     expect(again.headers.get('content-type')).toMatch(/^multipart\/mixed/);

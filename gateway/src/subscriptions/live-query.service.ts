@@ -16,6 +16,7 @@ import { validationOptions, withoutSuggestion } from '../plugins/protections';
 import type { EventHub } from './event-hub';
 import { LIVE_FIELD_OF_EVENT, LIVE_FIELDS, VIEWER_DEPENDENT_FIELDS, type LiveField, type ViewerDependence } from './live-fields';
 import { Mailbox } from './mailbox';
+import type { SubscriptionQuota } from './subscription-quota';
 
 export interface LiveRequest {
   query: string;
@@ -59,6 +60,8 @@ export interface LiveQueryOptions {
   parseOptions: ParseOptions;
   /** Production: no validation error suggests a field (see withoutSuggestion). */
   hideSuggestions: boolean;
+  /** Caps on what one account or address holds open; none when absent. */
+  quota?: SubscriptionQuota;
 }
 
 const LIVE_ID = '__liveId';
@@ -188,28 +191,45 @@ export class LiveQueryService {
 
   private async open(prepared: PreparedLive, viewer: Viewer): Promise<Mailbox | readonly GraphQLError[]> {
     if (!viewer.userId) return [fail('You must be signed in to subscribe', ErrorCode.UNAUTHENTICATED)];
-    if (prepared.entityId !== null) {
-      const refusal = await this.checkAccess(prepared, viewer);
-      if (refusal) return [refusal];
+    // Taken before anything is awaited, so that subscribes arriving together cannot pass the cap together.
+    // Every way out that opens no stream (a refusal, a failure) gives it back in the `finally`.
+    const slot = this.options.quota?.openSubscription(viewer);
+    if (slot instanceof GraphQLError) return [slot];
+    let opened: Mailbox | null = null;
+    try {
+      if (prepared.entityId !== null) {
+        const refusal = await this.checkAccess(prepared, viewer);
+        if (refusal) return [refusal];
+      }
+      const groupKey = `${prepared.key}|${scopeOf(viewer, prepared.dependsOn)}`;
+      const membership = this.options.quota?.joinGroup(viewer, groupKey);
+      if (membership instanceof GraphQLError) return [membership];
+      const type = prepared.field.event.type;
+      let byKey = this.groups.get(type);
+      if (!byKey) {
+        byKey = new Map();
+        this.groups.set(type, byKey);
+        this.unlisten.set(type, this.hub.listen(type, (event) => this.onEvent(type, event)));
+      }
+      let group = byKey.get(groupKey);
+      if (!group) {
+        group = { prepared, viewer, mailboxes: new Set() };
+        byKey.set(groupKey, group);
+      }
+      const joined = group;
+      // The mailbox calls this once, however it ends: completed, refused later, or left by the client.
+      const mailbox = new Mailbox(this.options.queueCapacity, () => {
+        this.leave(type, groupKey, joined, mailbox);
+        membership?.release();
+        slot?.release();
+      });
+      joined.mailboxes.add(mailbox);
+      this.stats.subscribers += 1;
+      opened = mailbox;
+      return mailbox;
+    } finally {
+      if (opened === null) slot?.release();
     }
-    const type = prepared.field.event.type;
-    let byKey = this.groups.get(type);
-    if (!byKey) {
-      byKey = new Map();
-      this.groups.set(type, byKey);
-      this.unlisten.set(type, this.hub.listen(type, (event) => this.onEvent(type, event)));
-    }
-    const groupKey = `${prepared.key}|${scopeOf(viewer, prepared.dependsOn)}`;
-    let group = byKey.get(groupKey);
-    if (!group) {
-      group = { prepared, viewer, mailboxes: new Set() };
-      byKey.set(groupKey, group);
-    }
-    const joined = group;
-    const mailbox = new Mailbox(this.options.queueCapacity, () => this.leave(type, groupKey, joined, mailbox));
-    joined.mailboxes.add(mailbox);
-    this.stats.subscribers += 1;
-    return mailbox;
   }
 
   /** Groups currently resolving events (for tests and metrics). */

@@ -5,7 +5,7 @@
 // error instead of the gateway's "not supported".
 import type { FormattedExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import type { Request, RequestHandler, Response } from 'express';
-import { addressKey, failedRequest, type Logger } from '@desk/shared';
+import { ErrorCode, failedRequest, type Logger } from '@desk/shared';
 import type { VerifiedToken } from '../auth/access-token.verifier';
 import type { LiveQueryService, LiveRequest, PreparedLive } from './live-query.service';
 import type { LiveSession, LiveSessions } from './live-session';
@@ -22,7 +22,6 @@ export interface MultipartOptions {
   heartbeatMs: number;
   /** How long a client may leave written parts unread before its response is cut off. */
   slowReaderTimeoutMs: number;
-  maxSubscriptionsPerAddress: number;
   log: Logger;
 }
 
@@ -38,7 +37,7 @@ const wantsMultipart = (req: Request): boolean => /multipart\/mixed/i.test(req.g
 function sendErrors(res: Response, errors: readonly (GraphQLError | { message: string; extensions?: Record<string, unknown> })[], status?: number): void {
   const formatted = errors.map((e) => ({ message: e.message, extensions: e.extensions }));
   const code = String(formatted[0]?.extensions?.code ?? '');
-  res.status(status ?? (REQUEST_ERRORS.has(code) ? 400 : 200)).json({ errors: formatted });
+  res.status(status ?? (REQUEST_ERRORS.has(code) ? 400 : code === ErrorCode.TOO_MANY_SUBSCRIPTIONS ? 429 : 200)).json({ errors: formatted });
 }
 
 /** A part of the stream: execution results inside `payload`; a stream-ending error beside a null one. */
@@ -52,7 +51,6 @@ export type MultipartHandler = (req: Request, res: Response) => Promise<void> | 
 export const asMiddleware = (handler: MultipartHandler): RequestHandler => (req, res, next) => handler(req, res) ?? next();
 
 export function multipartSubscriptions(options: MultipartOptions): MultipartHandler {
-  const perAddress = new Map<string, number>();
   return (req, res) => {
     const body = req.body as Partial<LiveRequest> | undefined;
     if (req.method !== 'POST' || typeof body?.query !== 'string' || !MIGHT_SUBSCRIBE.test(body.query)) return null;
@@ -81,15 +79,9 @@ export function multipartSubscriptions(options: MultipartOptions): MultipartHand
       return;
     }
     const ip = options.clientAddress(req);
-    // Counted per address, IPv6 clients by their /64.
-    const address = ip === null ? 'unknown' : addressKey(ip);
-    if ((perAddress.get(address) ?? 0) >= options.maxSubscriptionsPerAddress) {
-      sendErrors(res, [{ message: 'Too many open subscriptions from this address', extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } }], 429);
-      return;
-    }
-    // The slot is taken before anything is awaited, so that simultaneous requests cannot pass the cap together.
-    // From here every way out, a refusal, a failure, the client leaving, goes through the one `finally`.
-    perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    // The subscription counts against its account's and address's caps inside live.subscribe, and is
+    // given back when its mailbox closes. From here every way out, a refusal, a failure, the client
+    // leaving, goes through the one `finally`.
     let session: LiveSession | null = null;
     let mailbox: Mailbox | null = null;
     // The client may leave at any time, even while the subscription is being checked: ends the stream's wait.
@@ -113,8 +105,6 @@ export function multipartSubscriptions(options: MultipartOptions): MultipartHand
       res.off('close', leave);
       void mailbox?.return();
       session?.close();
-      const left = (perAddress.get(address) ?? 1) - 1;
-      if (left > 0) perAddress.set(address, left); else perAddress.delete(address);
     }
   }
 
