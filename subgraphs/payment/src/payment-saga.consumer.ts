@@ -4,7 +4,8 @@ import {
   OrderPaymentRejected, OrderPlaced, OrderStatusChanged, on, startConsumer, subjects,
   type Logger, type NatsConnection, type RunningConsumer,
 } from '@desk/shared';
-import { recordOrderPlaced, recordOrderStatusChanged, refundRejectedPayment, type PaymentServiceDeps } from './payment.service';
+import { recordOrderPlaced, recordOrderStatusChanged, refundRejectedPayment } from './payment-saga.service';
+import type { PaymentServiceDeps } from './payment.service';
 
 export const SAGA_CONSUMER = 'payment-saga';
 

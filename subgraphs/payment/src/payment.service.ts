@@ -1,25 +1,17 @@
-// The payment subgraph's use cases: reading payments under the policy, starting and refunding them
-// with their events in the same transaction, applying the providers' webhooks, and the payment side
-// of the order saga (the known-orders projection and refunds the order subgraph asks for).
+// The payment subgraph's use cases for its clients: reading payments under the policy, and starting
+// and refunding them with their events in the same transaction.
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import {
-  BadUserInputError, ForbiddenError, NotFoundError, OrderPaymentRejected, OrderPlaced, OrderStatusChanged, PaymentFailed,
-  PaymentRefunded, PaymentStarted, PaymentSucceeded, UnauthenticatedError, appendEvent, awaitProjection, handleOnce, isUuid,
-  type EventCause, type EventEnvelope, type Logger, type OutboxRelay, type PayloadOf, type Viewer,
+  BadUserInputError, ForbiddenError, NotFoundError, PaymentRefunded, PaymentStarted, UnauthenticatedError, appendEvent, awaitProjection, isUuid,
+  type EventCause, type Logger, type OutboxRelay, type Viewer,
 } from '@desk/shared';
 import type DataLoader from 'dataloader';
 import QRCode from 'qrcode';
 import type { DataSource, EntityManager } from 'typeorm';
-import {
-  PaymentInvalidStateError, ProviderUnavailableError, statusAfter,
-  type PaymentProvider, type PaymentRecord,
-} from './domain/payment';
+import { PaymentInvalidStateError, ProviderUnavailableError, paymentEventFields, type PaymentProvider, type PaymentRecord } from './domain/payment';
 import type { PaymentRepository, NewPayment } from './payment.repository';
 import { can } from './policy';
 import { defaultProvider, type Providers } from './providers';
-import type { WebhookNotice } from './providers/provider';
-
 
 /** What the service needs that outlives a request. */
 export interface PaymentServiceDeps {
@@ -34,10 +26,6 @@ export interface PaymentLoaders {
   /** The payments of each order, oldest first. */
   byOrder: DataLoader<string, PaymentRecord[]>;
 }
-
-const eventFields = (p: PaymentRecord) => ({
-  paymentId: p.id, orderId: p.orderId, customerId: p.customerId, amountCents: p.amountCents, currency: p.currency, provider: p.provider,
-});
 
 /** One per request: bound to the viewer and the request's loaders. */
 export class PaymentService {
@@ -115,7 +103,7 @@ export class PaymentService {
       const stored = { providerRef: charge.providerRef, qrCode: charge.qrCode ?? null, checkoutUrl: charge.checkoutUrl ?? null };
       await this.deps.repository.setCharge(tx, draft.id, stored, at);
       const payment: PaymentRecord = { ...draft, ...stored, status: 'PENDING', failureReason: null, createdAt: at, updatedAt: at };
-      await appendEvent(tx, PaymentStarted, eventFields(payment), { correlationId: this.viewer.correlationId, actorId: this.viewer.userId });
+      await appendEvent(tx, PaymentStarted, paymentEventFields(payment), { correlationId: this.viewer.correlationId, actorId: this.viewer.userId });
       return { payment, fresh: true };
     });
     if (result.fresh) {
@@ -147,7 +135,7 @@ export class PaymentService {
 }
 
 /** Refunds a SUCCEEDED payment at its provider, marks it REFUNDED and writes PaymentRefunded. */
-async function refundInTransaction(tx: EntityManager, deps: PaymentServiceDeps, payment: PaymentRecord, cause: EventCause, log: Logger): Promise<PaymentRecord> {
+export async function refundInTransaction(tx: EntityManager, deps: PaymentServiceDeps, payment: PaymentRecord, cause: EventCause, log: Logger): Promise<PaymentRecord> {
   const adapter = deps.providers.get(payment.provider);
   if (!adapter) throw new ProviderUnavailableError(payment.provider, new Error(`${payment.provider} is not configured`));
   await adapter.refund(payment).catch((error: unknown) => {
@@ -156,94 +144,7 @@ async function refundInTransaction(tx: EntityManager, deps: PaymentServiceDeps, 
   });
   const at = new Date();
   await deps.repository.setStatus(tx, payment.id, 'REFUNDED', payment.failureReason, at);
-  await appendEvent(tx, PaymentRefunded, { ...eventFields(payment), refundedAt: at.toISOString() }, cause);
+  await appendEvent(tx, PaymentRefunded, { ...paymentEventFields(payment), refundedAt: at.toISOString() }, cause);
   log.info({ paymentId: payment.id, orderId: payment.orderId }, 'payment refunded');
   return { ...payment, status: 'REFUNDED', updatedAt: at };
-}
-
-export type WebhookResult = 'changed' | 'unchanged' | 'replay' | 'unknown-payment';
-
-/**
- * Applies a genuine provider notification: the status change, its event (with the correlation id of
- * the request that started the payment) and the notification's receipt commit together.
- */
-export async function applyWebhook(deps: PaymentServiceDeps, provider: PaymentProvider, notice: WebhookNotice, log: Logger): Promise<WebhookResult> {
-  const result = await deps.dataSource.transaction(async (tx): Promise<WebhookResult> => {
-    const payment = notice.paymentId && isUuid(notice.paymentId)
-      ? await deps.repository.findForUpdate(tx, notice.paymentId)
-      : notice.providerRef ? await deps.repository.findByProviderRefForUpdate(tx, provider, notice.providerRef) : null;
-    // Not recorded: a notification that raced ahead of its payment's commit may still act when resent.
-    if (!payment || payment.provider !== provider) return 'unknown-payment';
-    if (!await deps.repository.recordWebhook(tx, provider, notice.eventKey, payment.id)) return 'replay';
-    const next = statusAfter(payment.status, notice.outcome);
-    if (!next) return 'unchanged';
-    const at = new Date();
-    const cause = { correlationId: payment.correlationId, actorId: null };
-    if (next === 'SUCCEEDED') {
-      await deps.repository.setStatus(tx, payment.id, next, null, at);
-      await appendEvent(tx, PaymentSucceeded, { ...eventFields(payment), settledAt: at.toISOString() }, cause);
-    } else {
-      const reason = notice.reason ?? 'Declined by the provider';
-      await deps.repository.setStatus(tx, payment.id, next, reason, at);
-      await appendEvent(tx, PaymentFailed, { ...eventFields(payment), reason }, cause);
-    }
-    log.info({ paymentId: payment.id, from: payment.status, to: next, provider }, 'payment status changed by the provider');
-    return 'changed';
-  });
-  if (result === 'changed') deps.relay.kick();
-  return result;
-}
-
-/** Checks and reads a webhook with the provider's adapter, then applies it. */
-export async function receiveWebhook(
-  deps: PaymentServiceDeps, provider: PaymentProvider, rawBody: Buffer, headers: IncomingHttpHeaders, log: Logger,
-): Promise<WebhookResult | 'ignored'> {
-  const adapter = deps.providers.get(provider);
-  if (!adapter) throw new Error(`${provider} is not configured`);
-  const notice = await adapter.parseWebhook(rawBody, headers);
-  return notice ? applyWebhook(deps, provider, notice, log) : 'ignored';
-}
-
-type SagaDeps = PaymentServiceDeps;
-
-/** Events the saga causes carry the incoming event's correlation id and name it as their cause. */
-const causeOf = (event: EventEnvelope): EventCause => ({ correlationId: event.correlationId, causationId: event.id, actorId: null });
-
-/** OrderPlaced: the order becomes payable here. */
-export async function recordOrderPlaced(deps: SagaDeps, consumer: string, event: EventEnvelope<PayloadOf<typeof OrderPlaced>>, log: Logger): Promise<void> {
-  const p = event.payload;
-  const fresh = await handleOnce(deps.dataSource.manager, consumer, event.id, (tx) => deps.repository.upsertOrder(tx, {
-    id: p.orderId, customerId: p.customerId, totalCents: p.totalCents, currency: p.currency, status: 'PENDING_PAYMENT',
-  }, new Date(p.placedAt)));
-  log.debug({ orderId: p.orderId, repeat: !fresh }, 'order placed recorded');
-}
-
-/** OrderStatusChanged: the projection follows; a cancelled paid order gets its payments refunded. */
-export async function recordOrderStatusChanged(deps: SagaDeps, consumer: string, event: EventEnvelope<PayloadOf<typeof OrderStatusChanged>>, log: Logger): Promise<void> {
-  const p = event.payload;
-  let refunds = 0;
-  const fresh = await handleOnce(deps.dataSource.manager, consumer, event.id, async (tx) => {
-    await deps.repository.upsertOrder(tx, { id: p.id, customerId: p.customerId, totalCents: p.totalCents, currency: p.currency, status: p.to }, new Date(p.changedAt));
-    if (!p.refundDue) return;
-    for (const payment of await deps.repository.findByOrderAndStatusForUpdate(tx, p.id, 'SUCCEEDED')) {
-      await refundInTransaction(tx, deps, payment, causeOf(event), log);
-      refunds += 1;
-    }
-  });
-  if (fresh && refunds > 0) deps.relay.kick();
-  log.debug({ orderId: p.id, to: p.to, refunds, repeat: !fresh }, 'order status recorded');
-}
-
-/** OrderPaymentRejected: the order did not want this settled payment; the money goes back. */
-export async function refundRejectedPayment(deps: SagaDeps, consumer: string, event: EventEnvelope<PayloadOf<typeof OrderPaymentRejected>>, log: Logger): Promise<void> {
-  const p = event.payload;
-  let refunded = false;
-  const fresh = await handleOnce(deps.dataSource.manager, consumer, event.id, async (tx) => {
-    const payment = await deps.repository.findForUpdate(tx, p.paymentId);
-    if (!payment || payment.orderId !== p.orderId || payment.status !== 'SUCCEEDED') return;
-    await refundInTransaction(tx, deps, payment, causeOf(event), log);
-    refunded = true;
-  });
-  if (fresh && refunded) deps.relay.kick();
-  log.debug({ paymentId: p.paymentId, reason: p.reason, refunded, repeat: !fresh }, 'rejected payment handled');
 }

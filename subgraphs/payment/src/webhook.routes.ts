@@ -2,10 +2,11 @@
 // bytes, so the body is read unparsed; no gateway identity is needed, the signature is the proof.
 import type { Logger } from '@desk/shared';
 import express, { type Express } from 'express';
-import { receiveWebhook, type PaymentServiceDeps } from './payment.service';
+import type { PaymentServiceDeps } from './payment.service';
 import { providerFromPath } from './providers';
 import { WebhookSignatureError } from './providers/provider';
 import { ProviderUnavailableError } from './domain/payment';
+import { receiveWebhook } from './webhook.service';
 
 export function webhookRoutes(deps: PaymentServiceDeps, log: Logger): (app: Express) => void {
   return (app) => {

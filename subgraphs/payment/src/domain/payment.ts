@@ -67,3 +67,8 @@ export class ProviderUnavailableError extends AppError {
     if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
   }
 }
+
+/** The fields every payment event carries about its payment. */
+export const paymentEventFields = (p: PaymentRecord) => ({
+  paymentId: p.id, orderId: p.orderId, customerId: p.customerId, amountCents: p.amountCents, currency: p.currency, provider: p.provider,
+});
