@@ -59,6 +59,19 @@ describe('when role changes reach auth out of order', () => {
     expect(now.rv).toBe(afterRevoke.rv);
   });
 
+  test('then twenty changes published newest first and handled many at once leave the newest', async () => {
+    const account = await register();
+    const rolesOf = (version: number) => (version % 2 === 0 ? ['CUSTOMER' as const] : ['ADMIN' as const]);
+    const events: { id: string }[] = [];
+    for (let version = 20; version >= 1; version -= 1) {
+      events.push(await h.publish(UserRolesChanged, { userId: account.userId, roles: rolesOf(version), previousRoles: rolesOf(version + 1), version }));
+    }
+    await eventually(async () => (await h.sql('SELECT 1 FROM auth.inbox WHERE consumer = $1 AND event_id = ANY($2)', [PROJECTION_CONSUMER, events.map((e) => e.id)])).length === 20,
+      10_000, 'the twenty changes handled');
+
+    expect((await refresh(account)).tokenRoles).toEqual(['CUSTOMER']);
+  });
+
   test('then a second copy of the newest change is a no-op and a newer one still applies', async () => {
     const account = await register();
     await deliver(UserRolesChanged, { userId: account.userId, roles: ['AGENT'], previousRoles: ['CUSTOMER'], version: 1 });
