@@ -64,19 +64,29 @@ export class AccountRepository {
     await tx.query('UPDATE accounts SET password_hash = $2, updated_at = now() WHERE id = $1', [accountId, passwordHash]);
   }
 
-  /** Applies the user subgraph's profile changes to the projection. */
-  async updateProfile(tx: EntityManager, accountId: string, changes: { name?: string; locale?: Locale | null }): Promise<void> {
-    await tx.query(
-      'UPDATE accounts SET name = coalesce($2, name), locale = coalesce($3, locale), updated_at = now() WHERE id = $1',
-      [accountId, changes.name ?? null, changes.locale ?? null],
-    );
+  /**
+   * Applies a profile change of the user subgraph unless a newer one is in already (the check and the
+   * write are one statement, so concurrent deliveries cannot undo each other). An event without a
+   * version, from before versions existed, is applied as it comes.
+   */
+  async updateProfile(tx: EntityManager, accountId: string, changes: { name?: string; locale?: Locale | null }, version?: number): Promise<boolean> {
+    const rows = returnedRows(await tx.query(
+      `UPDATE accounts SET name = coalesce($2, name), locale = coalesce($3, locale), applied_profile_version = coalesce($4, applied_profile_version), updated_at = now()
+       WHERE id = $1 AND ($4::integer IS NULL OR applied_profile_version < $4) RETURNING id`,
+      [accountId, changes.name ?? null, changes.locale ?? null, version ?? null],
+    ));
+    return rows.length === 1;
   }
 
-  /** Applies a change of roles; returns the account's new roles version (null when there is no account). */
-  async updateRoles(tx: EntityManager, accountId: string, roles: Role[]): Promise<number | null> {
+  /**
+   * Applies a change of roles unless a newer one is in already, as `updateProfile` does; returns the
+   * account's new roles version, null when nothing changed (no such account, or an older change).
+   */
+  async updateRoles(tx: EntityManager, accountId: string, roles: Role[], version?: number): Promise<number | null> {
     const rows = returnedRows<{ roles_version: number }>(await tx.query(
-      'UPDATE accounts SET roles = $2, roles_version = roles_version + 1, updated_at = now() WHERE id = $1 RETURNING roles_version',
-      [accountId, roles],
+      `UPDATE accounts SET roles = $2, roles_version = roles_version + 1, applied_roles_version = coalesce($3, applied_roles_version), updated_at = now()
+       WHERE id = $1 AND ($3::integer IS NULL OR applied_roles_version < $3) RETURNING roles_version`,
+      [accountId, roles, version ?? null],
     ));
     return rows[0]?.roles_version ?? null;
   }

@@ -14,12 +14,13 @@ import { AccessTokenIssuer } from './keys/access-token.issuer';
 import { ConfiguredKeys, KeyRing, SIGNING_ALG, StoredKeys } from './keys/signing-keys';
 import { AuthTables1732000000200 } from './migrations/1732000000200-auth-tables.migration';
 import { RolesVersion1732000000201 } from './migrations/1732000000201-roles-version.migration';
+import { AppliedFactVersions1732000000210 } from './migrations/1732000000210-applied-fact-versions.migration';
 import { resolvers } from './resolvers';
 import { SessionService } from './session.service';
 
 export const SERVICE_NAME = 'auth';
 export const SCHEMA_PATH = path.join(__dirname, '..', 'schema.graphql');
-export const MIGRATIONS = [OutboxTables1732000000000, AuthTables1732000000200, RolesVersion1732000000201];
+export const MIGRATIONS = [OutboxTables1732000000000, AuthTables1732000000200, RolesVersion1732000000201, AppliedFactVersions1732000000210];
 
 export interface AuthServiceHooks {
   /** Called with every SQL statement the service runs; tests count statements with it. */

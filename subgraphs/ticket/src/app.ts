@@ -7,6 +7,7 @@ import {
 import type { Context } from './context';
 import type { TicketEnv } from './env';
 import { TicketTables1732000000300 } from './migrations/1732000000300-ticket-tables.migration';
+import { KnownUserRolesVersion1732000000310 } from './migrations/1732000000310-known-user-roles-version.migration';
 import { startProjectionsConsumer } from './projections.consumer';
 import { resolvers } from './resolvers';
 import { TicketRepository } from './ticket.repository';
@@ -24,7 +25,7 @@ export type RunningTicketService = RunningService;
 
 export async function startTicketService(env: TicketEnv, hooks: TicketServiceHooks = {}): Promise<RunningTicketService> {
   const runtime = await openServiceRuntime(env, {
-    name: SERVICE_NAME, schema: 'tickets', migrations: [OutboxTables1732000000000, TicketTables1732000000300], onQuery: hooks.onQuery,
+    name: SERVICE_NAME, schema: 'tickets', migrations: [OutboxTables1732000000000, TicketTables1732000000300, KnownUserRolesVersion1732000000310], onQuery: hooks.onQuery,
   });
   const { log, dataSource, nc, relay } = runtime;
   return startWithRuntime(runtime, async () => {

@@ -139,13 +139,22 @@ export class TicketRepository {
     await manager.query('INSERT INTO known_orders (id, customer_id) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [order.id, order.customerId]);
   }
 
-  /** A registered user; roles already recorded by a later role change are kept. */
+  /** A registered user (roles version 0); roles already recorded by a later role change are kept. */
   async recordUser(manager: EntityManager, user: KnownUser): Promise<void> {
     await manager.query('INSERT INTO known_users (id, roles) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [user.id, user.roles]);
   }
 
-  /** A role change, also for a user whose registration has not been seen yet. */
-  async recordRoles(manager: EntityManager, user: KnownUser): Promise<void> {
-    await manager.query('INSERT INTO known_users (id, roles) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET roles = EXCLUDED.roles', [user.id, user.roles]);
+  /**
+   * A role change, also for a user whose registration has not been seen yet, unless a newer one is in
+   * already (one statement, so concurrent deliveries cannot undo each other). A change without a
+   * version, from before versions existed, is applied as it comes.
+   */
+  async recordRoles(manager: EntityManager, user: KnownUser, version?: number): Promise<void> {
+    await manager.query(
+      `INSERT INTO known_users (id, roles, applied_roles_version) VALUES ($1, $2, coalesce($3, 0))
+       ON CONFLICT (id) DO UPDATE SET roles = EXCLUDED.roles, applied_roles_version = coalesce($3, known_users.applied_roles_version)
+       WHERE $3::integer IS NULL OR known_users.applied_roles_version < $3`,
+      [user.id, user.roles, version ?? null],
+    );
   }
 }

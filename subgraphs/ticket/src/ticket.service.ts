@@ -263,9 +263,9 @@ export async function recordRegisteredUser(deps: ProjectionDeps, consumer: strin
 }
 
 export async function recordRolesChange(deps: ProjectionDeps, consumer: string, event: EventEnvelope<PayloadOf<typeof UserRolesChanged>>, log: Logger): Promise<void> {
-  const { userId, roles } = event.payload;
-  const fresh = await handleOnce(deps.dataSource.manager, consumer, event.id, (tx) => deps.repository.recordRoles(tx, { id: userId, roles }));
-  log.debug({ userId, roles, repeat: !fresh }, 'known user roles recorded');
+  const { userId, roles, version } = event.payload;
+  const fresh = await handleOnce(deps.dataSource.manager, consumer, event.id, (tx) => deps.repository.recordRoles(tx, { id: userId, roles }, version));
+  log.debug({ userId, roles, version, repeat: !fresh }, 'known user roles recorded unless older than the stored ones');
 }
 
 export async function recordPlacedOrder(deps: ProjectionDeps, consumer: string, event: EventEnvelope<PayloadOf<typeof OrderPlaced>>, log: Logger): Promise<void> {

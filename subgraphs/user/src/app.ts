@@ -7,6 +7,7 @@ import {
 import type { Context } from './context';
 import type { UserEnv } from './env';
 import { UsersTable1732000000100 } from './migrations/1732000000100-users-table.migration';
+import { FactVersions1732000000110 } from './migrations/1732000000110-fact-versions.migration';
 import { startRegistrationConsumer } from './registration.consumer';
 import { resolvers } from './resolvers';
 import { UserEntity, UserRepository } from './user.repository';
@@ -24,7 +25,7 @@ export type RunningUserService = RunningService;
 
 export async function startUserService(env: UserEnv, hooks: UserServiceHooks = {}): Promise<RunningUserService> {
   const runtime = await openServiceRuntime(env, {
-    name: SERVICE_NAME, schema: 'users', entities: [UserEntity], migrations: [OutboxTables1732000000000, UsersTable1732000000100], onQuery: hooks.onQuery,
+    name: SERVICE_NAME, schema: 'users', entities: [UserEntity], migrations: [OutboxTables1732000000000, UsersTable1732000000100, FactVersions1732000000110], onQuery: hooks.onQuery,
   });
   const { log, dataSource, nc, relay } = runtime;
   return startWithRuntime(runtime, async () => {

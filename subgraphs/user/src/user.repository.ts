@@ -1,6 +1,6 @@
 // Storage of users in Postgres (schema `users`), through TypeORM with an EntitySchema. Everything it
 // returns is a plain UserRecord; write methods take the caller's transaction.
-import { Where, keysetPage, newestFirstOrder, type Page, type PageRequest, type Role, type TimePosition } from '@desk/shared';
+import { Where, keysetPage, newestFirstOrder, returnedRows, type Page, type PageRequest, type Role, type TimePosition } from '@desk/shared';
 import { EntitySchema, type DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import type { Locale, UserRecord } from './domain/user';
 
@@ -42,6 +42,9 @@ export interface NewUser {
 const USER_COLUMNS = 'id, email, name, roles, document, phone, locale, guest, created_at AS "createdAt", updated_at AS "updatedAt"';
 
 export type ProfileColumns = Partial<Pick<UserRecord, 'name' | 'document' | 'phone' | 'locale'>>;
+
+/** The only columns a profile change writes; their names are put into SQL as they are. */
+const PROFILE_COLUMNS = ['name', 'document', 'phone', 'locale'] as const;
 
 const toRecord = (row: UserRecord): UserRecord => ({
   id: row.id,
@@ -95,12 +98,24 @@ export class UserRepository {
     return row ? toRecord(row) : null;
   }
 
-  async updateProfile(manager: EntityManager, id: string, changes: ProfileColumns, at: Date): Promise<void> {
-    await manager.getRepository(UserEntity).update({ id }, { ...changes, updatedAt: at });
+  /** Writes the changed fields; returns the profile's new version (the caller holds the row's lock). */
+  async updateProfile(manager: EntityManager, id: string, changes: ProfileColumns, at: Date): Promise<number> {
+    const columns = PROFILE_COLUMNS.filter((column) => changes[column] !== undefined);
+    const set = columns.map((column, i) => `${column} = $${i + 3}, `).join('');
+    const rows = returnedRows<{ profile_version: number }>(await manager.query(
+      `UPDATE users SET ${set}updated_at = $2, profile_version = profile_version + 1 WHERE id = $1 RETURNING profile_version`,
+      [id, at, ...columns.map((column) => changes[column])],
+    ));
+    return rows[0].profile_version;
   }
 
-  async updateRoles(manager: EntityManager, id: string, roles: Role[], at: Date): Promise<void> {
-    await manager.getRepository(UserEntity).update({ id }, { roles, updatedAt: at });
+  /** Writes the roles; returns their new version (the caller holds the row's lock). */
+  async updateRoles(manager: EntityManager, id: string, roles: Role[], at: Date): Promise<number> {
+    const rows = returnedRows<{ roles_version: number }>(await manager.query(
+      'UPDATE users SET roles = $2, updated_at = $3, roles_version = roles_version + 1 WHERE id = $1 RETURNING roles_version',
+      [id, roles, at],
+    ));
+    return rows[0].roles_version;
   }
 
   /**

@@ -90,8 +90,8 @@ export class UserService {
       if (!current) throw new NotFoundError('User', userId);
       if (Object.keys(changes).length === 0) return current;
       const next: UserRecord = { ...current, ...changes, updatedAt: new Date() };
-      await this.deps.repository.updateProfile(tx, userId, changes, next.updatedAt);
-      await appendEvent(tx, UserProfileUpdated, { userId, name: next.name, locale: next.locale, phone: next.phone }, this.cause());
+      const version = await this.deps.repository.updateProfile(tx, userId, changes, next.updatedAt);
+      await appendEvent(tx, UserProfileUpdated, { userId, name: next.name, locale: next.locale, phone: next.phone, version }, this.cause());
       return next;
     });
     this.deps.relay.kick();
@@ -115,8 +115,8 @@ export class UserService {
         throw new LastAdminError();
       }
       const next: UserRecord = { ...current, roles: wanted, updatedAt: new Date() };
-      await this.deps.repository.updateRoles(tx, userId, wanted, next.updatedAt);
-      await appendEvent(tx, UserRolesChanged, { userId, roles: wanted, previousRoles: current.roles }, this.cause());
+      const version = await this.deps.repository.updateRoles(tx, userId, wanted, next.updatedAt);
+      await appendEvent(tx, UserRolesChanged, { userId, roles: wanted, previousRoles: current.roles, version }, this.cause());
       return next;
     });
     this.deps.relay.kick();

@@ -141,7 +141,7 @@ describe('when a user updates their profile', () => {
     expect(await h.row(carol.id)).toMatchObject({ name: 'Carol Dias', document: '52998224725', phone: '+5511987654321', locale: 'pt-BR' });
     const event = await eventually(() => events.events.find((e) => (e.payload as { userId: string }).userId === carol.id), 5000, 'UserProfileUpdated');
     events.stop();
-    expect(event.payload).toEqual({ userId: carol.id, name: 'Carol Dias', locale: 'pt-BR', phone: '+5511987654321' });
+    expect(event.payload).toEqual({ userId: carol.id, name: 'Carol Dias', locale: 'pt-BR', phone: '+5511987654321', version: 1 });
     expect(event.correlationId).toBe(carol.viewer.correlationId);
     expect(event.actorId).toBe(carol.id);
   });
@@ -182,7 +182,28 @@ describe('when roles are changed', () => {
     expect((await h.row(erin.id))?.roles).toEqual(['AGENT', 'CUSTOMER']);
     const event = await eventually(() => events.events.find((e) => (e.payload as { userId: string }).userId === erin.id), 5000, 'UserRolesChanged');
     events.stop();
-    expect(event.payload).toEqual({ userId: erin.id, roles: ['AGENT', 'CUSTOMER'], previousRoles: ['CUSTOMER'] });
+    expect(event.payload).toEqual({ userId: erin.id, roles: ['AGENT', 'CUSTOMER'], previousRoles: ['CUSTOMER'], version: 1 });
+  });
+
+  test('then each change carries the next version of its own fact, roles and profile counted apart', async () => {
+    const fay = await h.register();
+    const roleEvents = await collectEvents(h, 'user.roles-changed');
+    const profileEvents = await collectEvents(h, 'user.profile-updated');
+    const versionsOf = (events: { payload: unknown }[]) => events
+      .map((e) => e.payload as { userId: string; version?: number }).filter((p) => p.userId === fay.id).map((p) => p.version);
+
+    expect((await h.gql(setRoles, { id: fay.id, roles: ['ADMIN'] }, admin.viewer)).errors).toBeUndefined();
+    expect((await h.gql('mutation { updateProfile(input: { name: "Fay Costa" }) { id } }', {}, fay.viewer)).errors).toBeUndefined();
+    expect((await h.gql(setRoles, { id: fay.id, roles: ['CUSTOMER'] }, admin.viewer)).errors).toBeUndefined();
+
+    await eventually(() => versionsOf(roleEvents.events).length === 2 && versionsOf(profileEvents.events).length === 1, 5000, 'the three events');
+    roleEvents.stop();
+    profileEvents.stop();
+    expect(versionsOf(roleEvents.events).sort()).toEqual([1, 2]);
+    expect(roleEvents.events.map((e) => e.payload as { userId: string; version: number; roles: Role[] }).filter((p) => p.userId === fay.id).find((p) => p.version === 2)?.roles)
+      .toEqual(['CUSTOMER']);
+    expect(versionsOf(profileEvents.events)).toEqual([1]);
+    expect(await h.row(fay.id)).toMatchObject({ roles_version: 2, profile_version: 1, name: 'Fay Costa' });
   });
 
   test.each<[string, () => ReturnType<typeof viewerOf>, string]>([

@@ -7,6 +7,7 @@ import { startHttpServer } from './http';
 import { MailLedger } from './mail-ledger';
 import { catcherTransport, smtpTransport } from './mail-transport';
 import { EmailTables1732000000600 } from './migrations/1732000000600-email-tables.migration';
+import { RecipientProfileVersion1732000000610 } from './migrations/1732000000610-recipient-profile-version.migration';
 import { RecipientRepository } from './recipient.repository';
 
 export const SERVICE_NAME = 'email';
@@ -21,7 +22,7 @@ export interface RunningEmailWorker { url: string; port: number; stop(): Promise
 
 export async function startEmailWorker(env: EmailEnv, hooks: EmailWorkerHooks = {}): Promise<RunningEmailWorker> {
   const runtime = await openServiceRuntime(env, {
-    name: SERVICE_NAME, schema: 'email', migrations: [OutboxTables1732000000000, EmailTables1732000000600], onQuery: hooks.onQuery,
+    name: SERVICE_NAME, schema: 'email', migrations: [OutboxTables1732000000000, EmailTables1732000000600, RecipientProfileVersion1732000000610], onQuery: hooks.onQuery,
   });
   const { log, dataSource, nc } = runtime;
   return startWithRuntime(runtime, async () => {

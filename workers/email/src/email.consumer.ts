@@ -54,7 +54,8 @@ export function startEmailConsumer(nc: NatsConnection, prefix: string, deps: Con
         await ledger.deliverOnce(event.id, 'welcome', async () => ({ to: email, locale: p.locale, kind: 'welcome', data: { name: p.name } }), child);
       }),
       on(UserProfileUpdated, async (event) => {
-        await recipients.updateProfile(ledger.db, event.payload.userId, { name: event.payload.name, locale: event.payload.locale }, event.occurredAt);
+        const p = event.payload;
+        await recipients.updateProfile(ledger.db, p.userId, { name: p.name, locale: p.locale }, event.occurredAt, p.version);
       }),
       // The token is only ever put into the mail: never into the ledger, a log line or an error.
       on(PasswordResetRequested, async (event, child) => {

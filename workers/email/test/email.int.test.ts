@@ -124,6 +124,18 @@ describe('when something happens to a customer\'s tickets, orders and payments',
     expect(mail.text).toContain('Olá, Ann Lee-Souza,');
   });
 
+  test('then an older profile change that arrives after a newer one leaves the newer name and language', async () => {
+    const user = await registered({ locale: 'en' });
+    await h.publish(UserProfileUpdated, { userId: user.userId, name: 'Newest Name', locale: 'pt-BR', phone: null, version: 3 });
+    await consumerSettled(h);
+    await h.publish(UserProfileUpdated, { userId: user.userId, name: 'Older Name', locale: 'en', phone: null, version: 2 });
+    await consumerSettled(h);
+    const event = await h.publish(TicketCommented, { ticketId: randomUUID(), commentId: randomUUID(), requesterId: user.userId, authorId: randomUUID(), byStaff: true });
+    const mail = await exactlyOnce(`<${event.id}.ticket-answered@desk>`);
+    expect(mail.language).toBe('pt-BR');
+    expect(mail.text).toContain('Olá, Newest Name,');
+  });
+
   test('then an event that arrives before the user\'s registration is mailed once the registration arrives', async () => {
     const userId = randomUUID();
     const early = await h.publish(TicketCommented, { ticketId: randomUUID(), commentId: randomUUID(), requesterId: userId, authorId: randomUUID(), byStaff: true });
