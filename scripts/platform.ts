@@ -101,6 +101,8 @@ export function planServices(options: PlanOptions = {}): ServiceSpec[] {
 /** Where the platform's Postgres, NATS and keys are; filled in by the start script. */
 export interface Infrastructure {
   databaseUrl: string;
+  /** Each service's own URL (its role, made by the database setup); a service without one gets databaseUrl. */
+  databaseUrls?: Record<string, string>;
   natsUrl: string;
   publicKey: string;
   privateKey: string;
@@ -125,7 +127,7 @@ export function serviceEnv(service: ServiceSpec, services: ServiceSpec[], infra:
     LOG_LEVEL: pick('LOG_LEVEL', 'info'),
     HOST: pick('HOST', '127.0.0.1'),
     PORT: String(service.port),
-    DATABASE_URL: infra.databaseUrl,
+    DATABASE_URL: infra.databaseUrls?.[service.name] ?? infra.databaseUrl,
     NATS_URL: infra.natsUrl,
     NATS_PREFIX: pick('NATS_PREFIX', 'desk'),
     INTERNAL_JWT_PUBLIC_KEY: pick('INTERNAL_JWT_PUBLIC_KEY', infra.publicKey),

@@ -21,6 +21,7 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { ensureDatabase } from '../shared/src/db/data-source';
+import { serviceRoleUrls, setUpServiceRoles } from '../shared/src/db/service-roles';
 import { ensureInternalKeys } from './generate-keys';
 import { planServices, prefixer, restartDelay, ROOT, serviceEnv, type Infrastructure, type ServiceSpec } from './platform';
 
@@ -155,6 +156,22 @@ async function resolvePostgres(dataDir: string): Promise<Resource> {
     '  - install PostgreSQL 15 or newer (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql@15), or',
     '  - point at one: DATABASE_URL=postgres://user:password@host:5432/desk npm start',
   ].join('\n'));
+}
+
+/**
+ * The database setup, as `npm run db:setup` does it: each service its own role (fresh passwords each
+ * start). A Postgres user that may not make roles keeps every service on its own URL, with a warning.
+ */
+async function serviceDatabaseUrls(adminUrl: string): Promise<Record<string, string> | undefined> {
+  const urls = serviceRoleUrls(adminUrl);
+  try {
+    await setUpServiceRoles(adminUrl, urls);
+    return urls;
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42501') throw error;
+    warn(`every service shares ${redact(adminUrl)}: its user may not create roles (${(error as Error).message})`);
+    return undefined;
+  }
 }
 
 export async function resolveNats(dataDir: string): Promise<Resource> {
@@ -346,6 +363,7 @@ async function main(): Promise<void> {
     const postgres = await resolvePostgres(dataDir);
     if (postgres.stop) resources.push(postgres);
     await ensureDatabase(postgres.url);
+    const databaseUrls = await serviceDatabaseUrls(postgres.url);
     const nats = await resolveNats(dataDir);
     if (nats.stop) resources.push(nats);
     if (shuttingDown) return;
@@ -355,6 +373,7 @@ async function main(): Promise<void> {
     const development = nodeEnv === 'development';
     const infra: Infrastructure = {
       databaseUrl: postgres.url,
+      databaseUrls,
       natsUrl: nats.url,
       publicKey: `file:${keys.publicKeyPath}`,
       privateKey: `file:${keys.privateKeyPath}`,

@@ -1,5 +1,6 @@
 // The log worker through the gateway: every request and every domain event, tied together by the
 // request's correlation id, readable by admins only.
+import { randomUUID } from 'node:crypto';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { eventually } from '@desk/shared/testing';
@@ -14,28 +15,56 @@ beforeAll(async () => {
 afterAll(() => platform?.stop());
 
 const TRAIL = `query($c: String!) {
-  requestLogs(filter: { correlationId: $c }) { totalCount edges { node { operationName operationType outcome userId correlationId } } }
+  requestLogs(filter: { correlationId: $c }) { totalCount edges { node { operationName operationType outcome userId correlationId clientCorrelationId } } }
   auditEvents(filter: { correlationId: $c }) { edges { node { type actorId correlationId payload } } }
 }`;
 
 describe('when a customer does something', () => {
-  test('then an admin finds the request and the events it caused under one correlation id', async () => {
+  test('then an admin finds the request and the events it caused under the correlation id the response named', async () => {
     const customer = await registerCustomer(platform);
     const product = await platform.gql('mutation { createProduct(input: { name: "Cocoa", priceCents: 700, currency: "BRL" }) { id } }', {}, { token: adminToken });
-    const correlationId = `audit-trail-${Date.now()}`;
     const placed = await platform.gql('mutation PlaceIt($p: ID!) { placeOrder(input: { items: [{ productId: $p, quantity: 1 }] }) { id } }',
-      { p: product.data!.createProduct.id }, { token: customer.accessToken, headers: { 'x-correlation-id': correlationId } });
+      { p: product.data!.createProduct.id }, { token: customer.accessToken });
     const orderId = placed.data!.placeOrder.id;
+    const correlationId = placed.headers.get('x-correlation-id')!;
 
     const trail = await eventually(async () => {
       const result = await platform.gql(TRAIL, { c: correlationId }, { token: adminToken });
       const data = result.data;
       return data && data.requestLogs.totalCount > 0 && data.auditEvents.edges.length > 0 ? data : undefined;
     }, 10_000, 'the trail');
-    expect(trail.requestLogs.edges[0].node).toEqual({ operationName: 'PlaceIt', operationType: 'MUTATION', outcome: 'SUCCESS', userId: customer.id, correlationId });
+    expect(trail.requestLogs.edges[0].node).toEqual({ operationName: 'PlaceIt', operationType: 'MUTATION', outcome: 'SUCCESS', userId: customer.id, correlationId, clientCorrelationId: null });
     expect(trail.auditEvents.edges.map((e: { node: { type: string } }) => e.node.type)).toContain('order.placed');
     const event = trail.auditEvents.edges.find((e: { node: { type: string } }) => e.node.type === 'order.placed').node;
     expect(event).toMatchObject({ actorId: customer.id, correlationId, payload: { orderId, customerId: customer.id } });
+  });
+
+  test('then a correlation id the client made up files nothing under it: the request is under the gateway\'s id, the client\'s beside it', async () => {
+    const customer = await registerCustomer(platform);
+    const madeUp = `made-up-${randomUUID()}`;
+    const sent = await platform.gql('query MadeUp { me { id } }', {}, { token: customer.accessToken, headers: { 'x-correlation-id': madeUp } });
+    const correlationId = sent.headers.get('x-correlation-id');
+    expect(correlationId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const trail = await eventually(async () => {
+      const data = (await platform.gql(TRAIL, { c: correlationId }, { token: adminToken })).data;
+      return data && data.requestLogs.totalCount > 0 ? data : undefined;
+    }, 10_000, 'the request log');
+    expect(trail.requestLogs.edges[0].node).toEqual({ operationName: 'MadeUp', operationType: 'QUERY', outcome: 'SUCCESS', userId: customer.id, correlationId, clientCorrelationId: madeUp });
+    // Both lookups go to the same table, and the log under the gateway's id is already there.
+    const underMadeUp = (await platform.gql(TRAIL, { c: madeUp }, { token: adminToken })).data;
+    expect(underMadeUp).toMatchObject({ requestLogs: { totalCount: 0 }, auditEvents: { edges: [] } });
+  });
+
+  test('then a malformed client id is not kept at all', async () => {
+    const customer = await registerCustomer(platform);
+    const sent = await platform.gql('query Malformed { me { id } }', {}, { token: customer.accessToken, headers: { 'x-correlation-id': 'has spaces; and more' } });
+    const correlationId = sent.headers.get('x-correlation-id');
+    const trail = await eventually(async () => {
+      const data = (await platform.gql(TRAIL, { c: correlationId }, { token: adminToken })).data;
+      return data && data.requestLogs.totalCount > 0 ? data : undefined;
+    }, 10_000, 'the request log');
+    expect(trail.requestLogs.edges[0].node).toMatchObject({ operationName: 'Malformed', correlationId, clientCorrelationId: null });
   });
 
   test('then nobody but an admin may read the trail', async () => {

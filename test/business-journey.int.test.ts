@@ -31,18 +31,20 @@ async function settle(paymentId: string, event: 'succeeded' | 'failed' = 'succee
   return postSandboxWebhook(gatewayOrigin(), paymentId, event, secret);
 }
 
-async function placeOrder(token: string, quantity = 2, correlationId?: string) {
+async function placeOrder(token: string, quantity = 2) {
   const result = await platform.gql('mutation($p: ID!, $q: Int!) { placeOrder(input: { items: [{ productId: $p, quantity: $q }] }) { id totalCents currency status } }',
-    { p: productId, q: quantity }, { token, headers: correlationId ? { 'x-correlation-id': correlationId } : {} });
+    { p: productId, q: quantity }, { token });
   if (!result.data?.placeOrder) throw new Error(`placeOrder failed: ${JSON.stringify(result.errors)}`);
   return result.data.placeOrder as { id: string; totalCents: number; currency: string; status: string };
 }
 
-async function startPayment(token: string, orderId: string, correlationId?: string) {
+/** The payment, and the correlation id the gateway filed the request under. */
+async function startPayment(token: string, orderId: string) {
   const result = await platform.gql('mutation($o: ID!) { startPayment(orderId: $o) { id amountCents currency status provider qrCode } }',
-    { o: orderId }, { token, headers: correlationId ? { 'x-correlation-id': correlationId } : {} });
+    { o: orderId }, { token });
   if (!result.data?.startPayment) throw new Error(`startPayment failed: ${JSON.stringify(result.errors)}`);
-  return result.data.startPayment as { id: string; amountCents: number; status: string; provider: string; qrCode: string };
+  const payment = result.data.startPayment as { id: string; amountCents: number; status: string; provider: string; qrCode: string };
+  return { payment, correlationId: result.headers.get('x-correlation-id') };
 }
 
 const orderStatus = async (token: string, orderId: string) =>
@@ -66,13 +68,13 @@ const makeAgent = () => registerAgent(platform, adminToken);
 describe('when a customer buys, pays and asks for help', () => {
   test('then the order is paid through the sandbox webhook and an agent resolves the ticket about it', async () => {
     const customer = await registerCustomer(platform);
-    const order = await placeOrder(customer.accessToken, 2, 'journey-order-0001');
+    const order = await placeOrder(customer.accessToken, 2);
     expect(order).toMatchObject({ totalCents: 5000, currency: 'BRL', status: 'PENDING_PAYMENT' });
 
-    const payment = await startPayment(customer.accessToken, order.id, 'journey-payment-0001');
+    const { payment, correlationId: paymentCorrelationId } = await startPayment(customer.accessToken, order.id);
     expect(payment).toMatchObject({ amountCents: 5000, status: 'PENDING', provider: 'SANDBOX' });
     expect(payment.qrCode).toEqual(expect.any(String));
-    expect((await startPayment(customer.accessToken, order.id)).id).toBe(payment.id);
+    expect((await startPayment(customer.accessToken, order.id)).payment.id).toBe(payment.id);
 
     expect((await settle(payment.id)).status).toBe(200);
     await eventually(async () => (await orderStatus(customer.accessToken, order.id)) === 'PAID', 10_000, 'the order to be PAID');
@@ -115,7 +117,7 @@ describe('when a customer buys, pays and asks for help', () => {
 
     // The payment's steps share the correlation id of the request that began them.
     const events = await streamEvents();
-    const ofPayment = events.filter((e) => e.correlationId === 'journey-payment-0001').map((e) => e.type);
+    const ofPayment = events.filter((e) => e.correlationId === paymentCorrelationId).map((e) => e.type);
     expect(ofPayment).toEqual(expect.arrayContaining(['payment.started', 'payment.succeeded', 'order.status-changed']));
     expect(events.filter((e) => e.type === 'payment.succeeded' && e.payload.paymentId === payment.id)).toHaveLength(1);
   });
@@ -123,25 +125,25 @@ describe('when a customer buys, pays and asks for help', () => {
   test('then a paid order that is cancelled is refunded, under the cancelling request\'s correlation id', async () => {
     const customer = await registerCustomer(platform);
     const order = await placeOrder(customer.accessToken, 1);
-    const payment = await startPayment(customer.accessToken, order.id);
+    const { payment } = await startPayment(customer.accessToken, order.id);
     await settle(payment.id);
     await eventually(async () => (await orderStatus(customer.accessToken, order.id)) === 'PAID', 10_000, 'PAID');
 
-    const cancel = await platform.gql('mutation($o: ID!) { cancelOrder(orderId: $o) { status } }', { o: order.id }, { token: customer.accessToken, headers: { 'x-correlation-id': 'journey-cancel-0001' } });
+    const cancel = await platform.gql('mutation($o: ID!) { cancelOrder(orderId: $o) { status } }', { o: order.id }, { token: customer.accessToken });
     expect(cancel.data?.cancelOrder.status).toBe('CANCELLED');
     const refunded = await eventually(async () => {
       const result = await platform.gql('query($o: ID!) { order(id: $o) { payments { status } } }', { o: order.id }, { token: customer.accessToken });
       return result.data?.order.payments[0]?.status === 'REFUNDED' || undefined;
     }, 10_000, 'the refund');
     expect(refunded).toBe(true);
-    const types = (await streamEvents()).filter((e) => e.correlationId === 'journey-cancel-0001').map((e) => e.type);
+    const types = (await streamEvents()).filter((e) => e.correlationId === cancel.headers.get('x-correlation-id')).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['order.status-changed', 'payment.refunded']));
   });
 
   test('then a service that dies mid-flow loses no step and repeats none when it starts again', async () => {
     const customer = await registerCustomer(platform);
     const order = await placeOrder(customer.accessToken, 3);
-    const payment = await startPayment(customer.accessToken, order.id);
+    const { payment } = await startPayment(customer.accessToken, order.id);
     await platform.stopService('order');
     try {
       expect((await settle(payment.id)).status).toBe(200);
@@ -160,7 +162,7 @@ describe('when a customer buys, pays and asks for help', () => {
   test('then a refund asked for while the payment service is down happens once it is back, once', async () => {
     const customer = await registerCustomer(platform);
     const order = await placeOrder(customer.accessToken, 1);
-    const payment = await startPayment(customer.accessToken, order.id);
+    const { payment } = await startPayment(customer.accessToken, order.id);
     await settle(payment.id);
     await eventually(async () => (await orderStatus(customer.accessToken, order.id)) === 'PAID', 10_000, 'PAID');
     await platform.stopService('payment');
@@ -186,7 +188,7 @@ describe('when a second customer reaches for the first one\'s things', () => {
     const first = await registerCustomer(platform);
     const second = await registerCustomer(platform);
     const order = await placeOrder(first.accessToken);
-    const payment = await startPayment(first.accessToken, order.id);
+    const { payment } = await startPayment(first.accessToken, order.id);
     const ticket = (await platform.gql('mutation { openTicket(input: { subject: "Hello", description: "Mine" }) { id } }', {}, { token: first.accessToken })).data!.openTicket;
     const as = second.accessToken;
     const code = (r: { errors?: { extensions?: Record<string, unknown> }[] }) => r.errors?.[0]?.extensions?.code;
@@ -231,7 +233,7 @@ describe('when the webhook is not signed by the sandbox', () => {
   test('then it is refused with 401 and the payment stays pending', async () => {
     const customer = await registerCustomer(platform);
     const order = await placeOrder(customer.accessToken);
-    const payment = await startPayment(customer.accessToken, order.id);
+    const { payment } = await startPayment(customer.accessToken, order.id);
     expect((await settle(payment.id, 'succeeded', 'a guessed secret')).status).toBe(401);
     const unsigned = await fetch(`${gatewayOrigin()}/webhooks/sandbox`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ paymentId: payment.id, event: 'payment.succeeded' }) });
     expect(unsigned.status).toBe(401);

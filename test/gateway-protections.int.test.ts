@@ -221,26 +221,33 @@ describe('when an operation runs', () => {
     const received: Record<string, unknown>[] = [];
     const sub = platform.nats.nc.subscribe(subject, { callback: (_err, msg) => { received.push(msg.json()); } });
     const customer = await registerCustomer(platform);
-    await platform.gql('query WhoAmI { me { id } }', {}, {
+    const served = await platform.gql('query WhoAmI { me { id } }', {}, {
       token: customer.accessToken,
       headers: { 'apollographql-client-name': 'web-app', 'apollographql-client-version': '1.2.3', 'x-correlation-id': 'test-correlation-0001' },
     });
-    await platform.gql('query Refused { me { id } }', {}, { token: 'bad.token.here', headers: { 'x-correlation-id': 'test-correlation-0002' } });
+    const refused = await platform.gql('query Refused { me { id } }', {}, { token: 'bad.token.here', headers: { 'x-correlation-id': 'test-correlation-0002' } });
+    const [servedId, refusedId] = [served.headers.get('x-correlation-id'), refused.headers.get('x-correlation-id')];
     const deadline = Date.now() + 3000;
-    const logged = (id: string) => received.some((r) => r.correlationId === id);
-    while (!(logged('test-correlation-0001') && logged('test-correlation-0002')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const logged = (id: string | null) => received.some((r) => r.correlationId === id);
+    while (!(logged(servedId) && logged(refusedId)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     sub.unsubscribe();
-    const ok = received.find((r) => r.correlationId === 'test-correlation-0001');
-    expect(ok).toMatchObject({ operationName: 'WhoAmI', operationType: 'query', outcome: 'success', userId: customer.id, clientName: 'web-app', clientVersion: '1.2.3', errorCodes: [] });
+    const ok = received.find((r) => r.correlationId === servedId);
+    expect(ok).toMatchObject({
+      operationName: 'WhoAmI', operationType: 'query', outcome: 'success', userId: customer.id, clientName: 'web-app', clientVersion: '1.2.3', errorCodes: [],
+      clientCorrelationId: 'test-correlation-0001',
+    });
     expect(typeof ok?.durationMs).toBe('number');
-    expect(received.find((r) => r.correlationId === 'test-correlation-0002')).toMatchObject({ outcome: 'refused', errorCodes: ['UNAUTHENTICATED'] });
+    expect(received.find((r) => r.correlationId === refusedId)).toMatchObject({ outcome: 'refused', errorCodes: ['UNAUTHENTICATED'], clientCorrelationId: 'test-correlation-0002' });
   });
 
-  test('then the correlation id comes back in the response', async () => {
+  test('then the response names the gateway\'s own correlation id, whatever id the client sent', async () => {
     const result = await platform.gql(ops.me, {}, { headers: { 'x-correlation-id': 'abc-correlation-42' } });
-    expect(result.headers.get('x-correlation-id')).toBe('abc-correlation-42');
-    const generated = await platform.gql(ops.me, {}, { headers: { 'x-correlation-id': 'bad id with spaces' } });
-    expect(generated.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const id = result.headers.get('x-correlation-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const again = await platform.gql(ops.me, {}, { headers: { 'x-correlation-id': 'abc-correlation-42' } });
+    expect(again.headers.get('x-correlation-id')).not.toBe(id);
+    const withoutOne = await platform.gql(ops.me, {});
+    expect(withoutOne.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   test('then nothing about the host is reported to Apollo, unless the operator turns it on', async () => {

@@ -95,6 +95,15 @@ describe('the start plan', () => {
     });
   });
 
+  it('gives each service with a role of its own that role\'s database URL, and the others the shared one', () => {
+    const services = planServices({ root, config });
+    const [auth, user, , gateway] = services;
+    const withRoles = { ...infra, databaseUrls: { auth: 'postgres://desk_auth:a@127.0.0.1:5432/desk' } };
+    expect(serviceEnv(auth, services, withRoles, {}).DATABASE_URL).toBe('postgres://desk_auth:a@127.0.0.1:5432/desk');
+    expect(serviceEnv(user, services, withRoles, {}).DATABASE_URL).toBe(infra.databaseUrl);
+    expect(serviceEnv(gateway, services, withRoles, {}).DATABASE_URL).toBe(infra.databaseUrl);
+  });
+
   it('keeps what the environment already says', () => {
     const services = planServices({ root, config });
     const given = { NODE_ENV: 'production', NATS_PREFIX: 'staging', ADMIN_EMAIL: 'ops@example.com', ADMIN_PASSWORD: 'from-env', JWT_ISSUER: 'https://auth.example.com', INTERNAL_JWT_PUBLIC_KEY: 'PEM' };
@@ -238,8 +247,11 @@ describe('npm start', () => {
     const pg = new Client({ connectionString: `${TEST_POSTGRES}/postgres` });
     await pg.connect();
     const { rowCount } = await pg.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    // Every service is connected as its own role, none as the administrator npm start was given.
+    const connected = (await pg.query<{ usename: string }>('SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = $1 ORDER BY 1', [database])).rows;
     await pg.end();
     expect(rowCount).toBe(1);
+    expect(connected.map((row) => row.usename)).toEqual(['auth', 'email', 'log', 'order', 'payment', 'ticket', 'user'].map((service) => `${database}_${service}`));
     const started = processesWith(prefix);
     expect(started.length).toBeGreaterThanOrEqual(services.length);
 

@@ -13,7 +13,7 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import { GraphQLError, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import {
-  anonymousViewer, answerBodyNotJson, answerBodyTooLarge, answerError, AppError, connectNats, correlationIdOr, createLogger, ensureStreams, ErrorCode, graphqlResponder,
+  anonymousViewer, answerBodyNotJson, answerBodyTooLarge, answerError, AppError, connectNats, createLogger, ensureStreams, ErrorCode, graphqlResponder,
   importInternalPrivateKey, InternalTokenSigner,
   type Logger,
 } from '@desk/shared';
@@ -21,6 +21,7 @@ import { AccessTokenVerifier, type VerifiedToken } from './auth/access-token.ver
 import { clientAddressOf, trustFunction } from './client-address';
 import { RevocationList } from './auth/revocation.list';
 import type { GatewayContext } from './context';
+import { correlationOf, type RequestCorrelation } from './correlation';
 import type { GatewayEnv } from './env';
 import { graphqlRoute } from './graphql-route';
 import { gatewayFormatError } from './plugins/error-masking';
@@ -138,13 +139,8 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', service: 'gateway' });
   });
 
-  const correlationOf = (req: Request): string => {
-    const correlationId = correlationIdOr(req.get('x-correlation-id'));
-    req.res?.setHeader('x-correlation-id', correlationId);
-    return correlationId;
-  };
   /** The request's verified token, null when it has none; a bad one is refused (401) and logged. */
-  const authenticate = async (req: Request, correlationId: string): Promise<VerifiedToken | null> => {
+  const authenticate = async (req: Request, { correlationId, clientCorrelationId }: RequestCorrelation): Promise<VerifiedToken | null> => {
     const authorization = req.get('authorization');
     if (!authorization) return null;
     const ip = clientAddress(req);
@@ -155,16 +151,16 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     } catch (error) {
       requestLogs.publish({
         id: randomUUID(), operationName: null, operationType: null, durationMs: 0, outcome: 'refused',
-        errorCodes: [ErrorCode.UNAUTHENTICATED], userId: null, clientName: clientNameOf(req), clientVersion: clientVersionOf(req), correlationId, at: new Date().toISOString(),
+        errorCodes: [ErrorCode.UNAUTHENTICATED], userId: null, clientName: clientNameOf(req), clientVersion: clientVersionOf(req), correlationId, clientCorrelationId, at: new Date().toISOString(),
       });
       throw refusal(error);
     }
   };
   const contextFor = async (req: Request): Promise<GatewayContext> => {
-    const correlationId = correlationOf(req);
-    const token = await authenticate(req, correlationId);
-    const viewer = token?.viewer ?? anonymousViewer(correlationId, clientAddress(req));
-    return { viewer, clientName: clientNameOf(req), clientVersion: clientVersionOf(req) };
+    const correlation = correlationOf(req);
+    const token = await authenticate(req, correlation);
+    const viewer = token?.viewer ?? anonymousViewer(correlation.correlationId, clientAddress(req));
+    return { viewer, clientName: clientNameOf(req), clientVersion: clientVersionOf(req), clientCorrelationId: correlation.clientCorrelationId };
   };
 
   // Subscriptions: one NATS subscription per event subject, each event resolved through the query plan.
@@ -179,7 +175,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   const execute = async (request: LiveRequest, viewer: GatewayContext['viewer'], live: boolean): Promise<FormattedExecutionResult> => {
     const response = await server.executeOperation(
       { query: request.query, variables: request.variables ?? undefined, operationName: request.operationName ?? undefined },
-      { contextValue: { viewer, clientName: null, clientVersion: null, live } },
+      { contextValue: { viewer, clientName: null, clientVersion: null, clientCorrelationId: null, live } },
     );
     if (response.body.kind !== 'single') throw new Error('incremental delivery is not supported here');
     return response.body.singleResult;
@@ -188,7 +184,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     queueCapacity: env.SUBSCRIPTION_QUEUE_SIZE,
     onSubscribe: ({ operationName, viewer, durationMs, errorCodes }) => requestLogs.publish({
       id: randomUUID(), operationName, operationType: 'subscription', durationMs, outcome: errorCodes.length === 0 ? 'success' : 'error',
-      errorCodes, userId: viewer.userId, clientName: null, clientVersion: null, correlationId: viewer.correlationId, at: new Date().toISOString(),
+      errorCodes, userId: viewer.userId, clientName: null, clientVersion: null, correlationId: viewer.correlationId, clientCorrelationId: null, at: new Date().toISOString(),
     }),
     validationRules: armor.validationRules ?? [],
     parseOptions: parseLimits(env),

@@ -9,6 +9,7 @@ export * from './service';
 export * from './service-runtime';
 export * from './nats';
 export * from './db/data-source';
+export * from './db/service-roles';
 export * from './db/keyset-page';
 export * from './events/define-event';
 export * from './events/consumer';

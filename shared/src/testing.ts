@@ -8,6 +8,7 @@ import type { CryptoKey } from 'jose';
 import { Pool } from 'pg';
 import { deleteStreams, ensureStreams, connectNats, subjects, type NatsConnection } from './nats';
 import { dropDatabase, ensureDatabase } from './db/data-source';
+import { SERVICE_SCHEMAS, serviceRoleUrls, setUpServiceRoles, type DataService } from './db/service-roles';
 import { createEnvelope, type EventCause, type EventDefinition, type EventEnvelope, type PayloadOf } from './events/define-event';
 import { INTERNAL_TOKEN_HEADER, anonymousViewer, importInternalPrivateKey, signInternalToken, type Role, type Viewer } from './viewer';
 
@@ -88,6 +89,13 @@ export async function createTestDatabase(label = 'desk_test'): Promise<TestDatab
   return { url, drop: () => dropDatabase(url) };
 }
 
+/** Gives every service its own role on the test database, as the database setup does (dropped with it); returns their URLs. */
+export async function createServiceRoles(db: TestDatabase): Promise<Record<DataService, string>> {
+  const urls = serviceRoleUrls(db.url);
+  await setUpServiceRoles(db.url, urls);
+  return urls;
+}
+
 export interface TestNats { url: string; prefix: string; nc: NatsConnection; cleanup(): Promise<void>; }
 
 export async function createTestNats(label = 'test'): Promise<TestNats> {
@@ -164,9 +172,11 @@ export async function startSubgraphHarness<S extends { url: string; stop(): Prom
   const queries: string[] = [];
   let service: S;
   try {
+    // The service connects as its own role, as deployed; the harness's `sql` keeps the administrator's.
+    const databaseUrl = name in SERVICE_SCHEMAS ? (await createServiceRoles(db))[name as DataService] : db.url;
     service = await start({
       NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', HOST: '127.0.0.1', PORT: String(await testPort()),
-      DATABASE_URL: db.url, NATS_URL: nats.url, NATS_PREFIX: nats.prefix, INTERNAL_JWT_PUBLIC_KEY: keys.publicKey, ...extraEnv,
+      DATABASE_URL: databaseUrl, NATS_URL: nats.url, NATS_PREFIX: nats.prefix, INTERNAL_JWT_PUBLIC_KEY: keys.publicKey, ...extraEnv,
     }, (sql) => queries.push(sql));
   } catch (error) {
     await nats.cleanup();

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { exportJWK, type JWK } from 'jose';
 import { Agent, fetch } from 'undici';
 import { parseEnv } from '@desk/shared';
-import { createTestDatabase, createTestNats, eventually, generateInternalKeyPair, testPort, type TestDatabase, type TestNats } from '@desk/shared/testing';
+import { createServiceRoles, createTestDatabase, createTestNats, eventually, generateInternalKeyPair, testPort, type TestDatabase, type TestNats } from '@desk/shared/testing';
 import { gatewayEnvSchema } from '../../gateway/src/env';
 import { startGateway, type RunningGateway } from '../../gateway/src/app';
 import { authEnvSchema } from '../../subgraphs/auth/src/env';
@@ -53,6 +53,8 @@ export interface Platform {
   /** Starts it again (after stopService, or stops it first), on the same port. */
   restartService(name: ServiceName): Promise<void>;
   db: TestDatabase;
+  /** Each service's own database URL: its role, owning its schema only. */
+  databaseUrls: Record<ServiceName, string>;
   nats: TestNats;
   internalKeys: { privateKey: string; publicKey: string };
   /** The auth subgraph's signing key, so tests can mint tokens with any claims. */
@@ -104,6 +106,7 @@ type Starter = (common: Record<string, string>, onQuery: (sql: string) => void) 
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const db = await createTestDatabase();
+  const databaseUrls = await createServiceRoles(db).catch(async (error) => { await db.drop(); throw error; });
   const nats = await createTestNats();
   const internalKeys = generateInternalKeyPair();
   const signingKey = await signingKeyPair();
@@ -135,7 +138,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const queries = Object.fromEntries(SERVICES.map((name) => [name, [] as string[]])) as Record<ServiceName, string[]>;
   const running = new Map<ServiceName, { url: string; port: number; stop(): Promise<void> }>();
   const startService = async (name: ServiceName, port?: number) => {
-    const service = await starters[name]({ ...common, PORT: String(port ?? await testPort()) }, (sql) => { queries[name].push(sql); });
+    const env = { ...common, DATABASE_URL: databaseUrls[name], PORT: String(port ?? await testPort()) };
+    const service = await starters[name](env, (sql) => { queries[name].push(sql); });
     running.set(name, service);
     return service;
   };
@@ -156,7 +160,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       userUrl: urls.user,
       urls,
       queries,
-      db, nats, internalKeys, signingKey,
+      db, databaseUrls, nats, internalKeys, signingKey,
       gql: (query, variables, opts = {}) => postGraphQL(opts.url ?? gateway.url, query, variables, opts),
       async stopService(name) {
         await running.get(name)?.stop();

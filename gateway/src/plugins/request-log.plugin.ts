@@ -74,6 +74,7 @@ export function requestLogPlugin(publisher: RequestLogPublisher): ApolloServerPl
             clientName: contextValue.clientName,
             clientVersion: contextValue.clientVersion,
             correlationId: contextValue.viewer.correlationId,
+            clientCorrelationId: contextValue.clientCorrelationId,
             at: new Date().toISOString(),
           });
         },

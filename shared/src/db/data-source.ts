@@ -48,8 +48,19 @@ export async function ensureDatabase(url: string): Promise<void> {
   });
 }
 
+/** The comment on each service role of a database (see service-roles.ts), by which it goes with the database. */
+export const serviceRoleMark = (database: string): string => `desk service role of database ${database}`;
+
+/** Drops the database and the service roles made for it, which own nothing once it is gone. */
 export async function dropDatabase(url: string): Promise<void> {
-  await withServer(url, (client, name) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  await withServer(url, async (client, name) => {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    const { rows } = await client.query<{ rolname: string }>(
+      `SELECT r.rolname FROM pg_roles r JOIN pg_shdescription d ON d.objoid = r.oid AND d.classoid = 'pg_authid'::regclass WHERE d.description = $1`,
+      [serviceRoleMark(name)],
+    );
+    for (const { rolname } of rows) await client.query(`DROP ROLE IF EXISTS "${rolname.replace(/"/g, '""')}"`);
+  });
 }
 
 class QueryLogger implements OrmLogger {
@@ -62,19 +73,39 @@ class QueryLogger implements OrmLogger {
   log(level: 'log' | 'info' | 'warn', message: unknown) { if (level === 'warn') this.logger?.warn({ message }, 'typeorm'); }
 }
 
-/** Connects, creates the schema if needed and runs pending migrations (each in its own transaction). */
-export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
-  if (!IDENTIFIER.test(options.schema)) throw new Error(`unsupported schema name ${options.schema}`);
-  await ensureDatabase(options.url);
-  const bootstrap = new Client({ connectionString: options.url });
-  await bootstrap.connect();
+/**
+ * Makes sure the schema exists. With a service's own role (see service-roles.ts) the setup made it; with
+ * a role that may create databases and schemas (development on a local superuser), they are made here.
+ */
+async function ensureSchema(url: string, schema: string): Promise<void> {
+  const connect = async () => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    return client;
+  };
+  const client = await connect().catch(async (error: { code?: string }) => {
+    if (error.code !== '3D000') throw error; // invalid_catalog_name: no such database yet
+    await ensureDatabase(url);
+    return connect();
+  });
   try {
-    await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`).catch((error: { code?: string }) => {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    if (rowCount) return;
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`).catch((error: { code?: string; message?: string }) => {
+      if (error.code === '42501') {
+        throw new Error(`schema ${schema} does not exist and this role may not create it: run the database setup first (npm run db:setup)`);
+      }
       if (error.code !== '23505' && error.code !== '42P06') throw error;
     });
   } finally {
-    await bootstrap.end();
+    await client.end();
   }
+}
+
+/** Connects, creates the schema if needed and runs pending migrations (each in its own transaction). */
+export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
+  if (!IDENTIFIER.test(options.schema)) throw new Error(`unsupported schema name ${options.schema}`);
+  await ensureSchema(options.url, options.schema);
   const dataSource = new DataSource({
     type: 'postgres',
     url: options.url,

@@ -9,6 +9,7 @@ import type { LogEnv } from './env';
 import { startIngestConsumers } from './ingest.consumers';
 import { LogService } from './log.service';
 import { LogTables1732000000700 } from './migrations/1732000000700-log-tables.migration';
+import { ClientCorrelation1732000000710 } from './migrations/1732000000710-client-correlation.migration';
 import { RequestLogRepository } from './request-log.repository';
 import { resolvers } from './resolvers';
 import { startRetention } from './retention';
@@ -25,7 +26,7 @@ export type RunningLogWorker = RunningService;
 
 export async function startLogWorker(env: LogEnv, hooks: LogWorkerHooks = {}): Promise<RunningLogWorker> {
   const runtime = await openServiceRuntime(env, {
-    name: SERVICE_NAME, schema: 'logs', migrations: [OutboxTables1732000000000, LogTables1732000000700], onQuery: hooks.onQuery,
+    name: SERVICE_NAME, schema: 'logs', migrations: [OutboxTables1732000000000, LogTables1732000000700, ClientCorrelation1732000000710], onQuery: hooks.onQuery,
   });
   const { log, dataSource, nc } = runtime;
   return startWithRuntime(runtime, async () => {

@@ -15,7 +15,7 @@ export interface IngestOptions { prefix: string; batchSize: number; batchWaitMs:
 
 export function decodeRequestLog(msg: JsMsg): RequestLogRecord {
   const log = requestLogSchema.parse(msg.json());
-  return { ...log, at: new Date(log.at) };
+  return { ...log, clientCorrelationId: log.clientCorrelationId ?? null, at: new Date(log.at) };
 }
 
 export function decodeAuditEvent(msg: JsMsg): AuditEventRecord {

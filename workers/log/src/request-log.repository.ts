@@ -5,13 +5,13 @@ import type { DataSource } from 'typeorm';
 import type { RequestLogQuery, RequestLogRecord } from './domain/log';
 import { deleteOlderThan, valuesList } from './sql';
 
-const COLUMNS = 'id, operation_name, operation_type, duration_ms, outcome, error_codes, user_id, client_name, client_version, correlation_id, at';
-const CASTS = ['::uuid', '', '', '::float8', '', '::text[]', '', '', '', '', '::timestamptz'];
+const COLUMNS = 'id, operation_name, operation_type, duration_ms, outcome, error_codes, user_id, client_name, client_version, correlation_id, client_correlation_id, at';
+const CASTS = ['::uuid', '', '', '::float8', '', '::text[]', '', '', '', '', '', '::timestamptz'];
 
 interface RequestLogRow {
   id: string; operation_name: string | null; operation_type: RequestLogRecord['operationType']; duration_ms: number;
   outcome: RequestLogRecord['outcome']; error_codes: string[]; user_id: string | null; client_name: string | null;
-  client_version: string | null; correlation_id: string; at: Date;
+  client_version: string | null; correlation_id: string; client_correlation_id: string | null; at: Date;
 }
 
 const toRecord = (row: RequestLogRow): RequestLogRecord => ({
@@ -25,6 +25,7 @@ const toRecord = (row: RequestLogRow): RequestLogRecord => ({
   clientName: row.client_name,
   clientVersion: row.client_version,
   correlationId: row.correlation_id,
+  clientCorrelationId: row.client_correlation_id,
   at: row.at,
 });
 
@@ -36,7 +37,7 @@ export class RequestLogRepository {
     if (logs.length === 0) return 0;
     const params: unknown[] = [];
     for (const l of logs) {
-      params.push(l.id, l.operationName, l.operationType, l.durationMs, l.outcome, l.errorCodes, l.userId, l.clientName, l.clientVersion, l.correlationId, l.at.toISOString());
+      params.push(l.id, l.operationName, l.operationType, l.durationMs, l.outcome, l.errorCodes, l.userId, l.clientName, l.clientVersion, l.correlationId, l.clientCorrelationId, l.at.toISOString());
     }
     // The count comes back as a row: TypeORM hands an INSERT's rows but not its row count.
     const rows: { n: number }[] = await this.dataSource.query(

@@ -26,7 +26,7 @@ const REQUESTS = `query($f: RequestLogFilter, $first: Int, $after: String) {
   requestLogs(filter: $f, first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage hasPreviousPage endCursor }
-    edges { node { id operationName operationType durationMs outcome errorCodes userId clientName clientVersion correlationId at } }
+    edges { node { id operationName operationType durationMs outcome errorCodes userId clientName clientVersion correlationId clientCorrelationId at } }
   }
 }`;
 const EVENTS = `query($f: AuditEventFilter, $first: Int, $after: String) {
@@ -41,7 +41,7 @@ describe('when the gateway logs a request and the request causes events', () => 
   test('then an admin finds the request and its events by the correlation id', async () => {
     const buyer = randomUUID();
     const correlationId = randomUUID();
-    const log = requestLog({ operationName: 'PlaceOrder', operationType: 'mutation', userId: buyer, correlationId, durationMs: 42.25 });
+    const log = requestLog({ operationName: 'PlaceOrder', operationType: 'mutation', userId: buyer, correlationId, clientCorrelationId: 'shop-request-77', durationMs: 42.25 });
     await publishRequestLogs(h.nats, [log, requestLog()]);
     const placed = await h.publish(OrderPlaced, orderPlaced(buyer), { correlationId, actorId: buyer });
     const caused = await h.publish(PasswordResetRequested, {
@@ -55,7 +55,7 @@ describe('when the gateway logs a request and the request causes events', () => 
     }, 10_000, 'the request log');
     expect(requests.edges[0].node).toEqual({
       id: log.id, operationName: 'PlaceOrder', operationType: 'MUTATION', durationMs: 42.25, outcome: 'SUCCESS', errorCodes: [],
-      userId: buyer, clientName: 'web-app', clientVersion: '1.0.0', correlationId, at: new Date(log.at).toISOString(),
+      userId: buyer, clientName: 'web-app', clientVersion: '1.0.0', correlationId, clientCorrelationId: 'shop-request-77', at: new Date(log.at).toISOString(),
     });
 
     const events = await eventually(async () => {

@@ -10,6 +10,8 @@ export interface RequestLogRecord {
   clientName: string | null;
   clientVersion: string | null;
   correlationId: string;
+  /** The id the client sent, beside the gateway's own. */
+  clientCorrelationId: string | null;
   at: Date;
 }
 

@@ -55,6 +55,8 @@ export type RequestLog = {
   clientVersion: Maybe<Scalars['String']['output']>;
   /** Shared by the request and every event it caused. */
   correlationId: Scalars['String']['output'];
+  /** The correlation id the client sent, if any; kept beside the gateway's own, never in its place. */
+  clientCorrelationId: Maybe<Scalars['String']['output']>;
   at: Scalars['DateTime']['output'];
 };
 
@@ -388,6 +390,7 @@ export type RequestLogResolvers<ContextType = Context, ParentType extends Resolv
   clientName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   clientVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  clientCorrelationId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
