@@ -65,6 +65,10 @@ export interface Platform {
 export interface PlatformOptions {
   gatewayEnv?: Record<string, string>;
   authEnv?: Record<string, string>;
+  /** Another NATS than the machine's (its cleanup is called on stop). */
+  nats?: TestNats;
+  /** Each subgraph's NATS_CREDENTIALS, for a server with one user per service. */
+  natsCredentials?: (name: ServiceName) => string;
 }
 
 async function signingKeyPair() {
@@ -104,7 +108,7 @@ type Starter = (common: Record<string, string>, onQuery: (sql: string) => void) 
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const db = await createTestDatabase();
-  const nats = await createTestNats();
+  const nats = options.nats ?? await createTestNats();
   const internalKeys = generateInternalKeyPair();
   const signingKey = await signingKeyPair();
   const common: Record<string, string> = {
@@ -135,7 +139,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const queries = Object.fromEntries(SERVICES.map((name) => [name, [] as string[]])) as Record<ServiceName, string[]>;
   const running = new Map<ServiceName, { url: string; port: number; stop(): Promise<void> }>();
   const startService = async (name: ServiceName, port?: number) => {
-    const service = await starters[name]({ ...common, PORT: String(port ?? await testPort()) }, (sql) => { queries[name].push(sql); });
+    const credentials: Record<string, string> = options.natsCredentials ? { NATS_CREDENTIALS: options.natsCredentials(name) } : {};
+    const service = await starters[name]({ ...common, ...credentials, PORT: String(port ?? await testPort()) }, (sql) => { queries[name].push(sql); });
     running.set(name, service);
     return service;
   };
