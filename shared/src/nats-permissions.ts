@@ -100,7 +100,8 @@ export function permissionsOf(name: NatsClientName, prefix: string): Permissions
   const deny = new Set<string>();
   const subscribe = new Set<string>([`${inboxPrefixOf(name)}.>`]);
 
-  for (const event of grant.publishes) publish.add(s.event(event.type));
+  // Sorted: a module's exports come in another order depending on how it was loaded.
+  for (const type of grant.publishes.map((event) => event.type).sort()) publish.add(s.event(type));
   const durable = (stream: string, consumer: string, filter: string) => {
     publish.add(`$JS.API.CONSUMER.CREATE.${stream}.${consumer}.${filter}`);
     publish.add(`$JS.API.CONSUMER.INFO.${stream}.${consumer}`);
