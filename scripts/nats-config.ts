@@ -2,7 +2,7 @@
 // `npm start` writes one with generated passwords for the nats-server it runs itself; the file for
 // Compose (and, mounted from a ConfigMap, Kubernetes) is this script's output with each password read
 // from the server's environment (`$NATS_PASSWORD_AUTH`, ...):
-//   node --import tsx scripts/nats-config.ts [prefix] > nats/nats-auth.conf
+//   node --import tsx scripts/nats-config.ts [prefix] > deploy/nats/nats-auth.conf
 // A test checks that the checked-in file is what this script prints.
 import { randomBytes } from 'node:crypto';
 import { NATS_CLIENT_NAMES, passwordVariableOf, renderAuthorization, type NatsClientName } from '../shared/src/nats-permissions';
