@@ -193,8 +193,9 @@ export async function privateNats(dataDir: string): Promise<Resource | undefined
   const config = path.join(dataDir, 'nats.conf');
   writeFileSync(config, natsServerConfig({ host: '127.0.0.1', port, storeDir, prefix: process.env.NATS_PREFIX || 'desk', passwords }), { mode: 0o600 });
   const child = spawn(bin, ['-c', config], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  // Its start-up banner is long; warnings and errors are what matter here.
-  const notable = (line: string) => !line.includes('[INF]');
+  // Its start-up banner is long; warnings and errors are what matter here. The passwords are in plain
+  // text on purpose: the file is private to this machine, as the other development secrets are.
+  const notable = (line: string) => !line.includes('[INF]') && !line.includes('Plaintext passwords detected');
   pipeLines(child.stdout, process.stdout, label('nats'), notable);
   pipeLines(child.stderr, process.stdout, label('nats'), notable);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
