@@ -89,7 +89,7 @@ export async function checkStreams(nc: NatsConnection, prefix: string): Promise<
   const jsm = await jetstreamManager(nc);
   for (const name of Object.values(subjects(prefix).streams)) {
     await jsm.streams.info(name).catch((error: unknown) => {
-      throw new Error(`NATS stream ${name} is not available (${(error as Error).message}); the NATS user "streams" creates the streams before the services start (npm run nats:streams)`, { cause: error });
+      throw new Error(`NATS stream ${name} is not available (${(error as Error).message}); the NATS user "streams" creates them before the services start (scripts/nats-streams.ts)`, { cause: error });
     });
   }
 }
