@@ -8,7 +8,8 @@
 //
 // Environment (all optional):
 //   DATABASE_URL     Postgres to use (default: 127.0.0.1:5432 if it answers, else a private cluster in .data/postgres)
-//   NATS_URL         NATS to use (default: 127.0.0.1:4222 if it answers, else nats-server from the PATH)
+//   NATS_URL         NATS to use (default: 127.0.0.1:4222 if it answers, else nats-server from the PATH, which
+//                    then runs with one user per service: see shared/src/nats-permissions.ts)
 //   PORT_OFFSET      added to every port (supergraph.yaml's, the gateway's 4000, the workers'), to run a second copy
 //   GATEWAY_PORT     the gateway's port before the offset (default 4000)
 //   DATA_DIR         where keys, the admin password and private Postgres/NATS data live (default .data)
@@ -22,7 +23,10 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { ensureDatabase } from '../shared/src/db/data-source';
 import { serviceRoleUrls, setUpServiceRoles } from '../shared/src/db/service-roles';
+import { connectNats, ensureStreams } from '../shared/src/nats';
+import { NATS_CLIENTS, type NatsClientName } from '../shared/src/nats-permissions';
 import { ensureInternalKeys } from './generate-keys';
+import { generateNatsPasswords, natsCredentialsFor, natsServerConfig, type NatsPasswords } from './nats-config';
 import { planServices, prefixer, restartDelay, ROOT, serviceEnv, type Infrastructure, type ServiceSpec } from './platform';
 
 const STOP_GRACE_MS = 10_000;
@@ -106,7 +110,13 @@ function run(command: string, args: string[], options: { asPostgres?: boolean } 
 // ---------------------------------------------------------------------------------------------
 // Postgres and NATS
 
-interface Resource { url: string; description: string; stop?: () => Promise<void> }
+interface Resource {
+  url: string;
+  description: string;
+  stop?: () => Promise<void>;
+  /** Set when the server has one user per service: each one's password. */
+  natsPasswords?: NatsPasswords;
+}
 
 function postgresBinDir(): string | undefined {
   const base = '/usr/lib/postgresql';
@@ -195,9 +205,14 @@ export async function privateNats(dataDir: string): Promise<Resource | undefined
   const storeDir = path.join(dataDir, 'nats');
   mkdirSync(storeDir, { recursive: true });
   const port = await freePort();
-  const child = spawn(bin, ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  // Its start-up banner is long; warnings and errors are what matter here.
-  const notable = (line: string) => !line.includes('[INF]');
+  // One user per service, as in production: the passwords are made once and kept with the data.
+  const passwords = natsPasswords(dataDir);
+  const config = path.join(dataDir, 'nats.conf');
+  writeFileSync(config, natsServerConfig({ host: '127.0.0.1', port, storeDir, prefix: process.env.NATS_PREFIX || 'desk', passwords }), { mode: 0o600 });
+  const child = spawn(bin, ['-c', config], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // Its start-up banner is long; warnings and errors are what matter here. The passwords are in plain
+  // text on purpose: the file is private to this machine, as the other development secrets are.
+  const notable = (line: string) => !line.includes('[INF]') && !line.includes('Plaintext passwords detected');
   pipeLines(child.stdout, process.stdout, label('nats'), notable);
   pipeLines(child.stderr, process.stdout, label('nats'), notable);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -211,7 +226,8 @@ export async function privateNats(dataDir: string): Promise<Resource | undefined
   }
   return {
     url: `nats://127.0.0.1:${port}`,
-    description: `${bin} with JetStream in ${shortPath(storeDir)} (stopped on exit)`,
+    description: `${bin} with JetStream in ${shortPath(storeDir)}, one user per service (stopped on exit)`,
+    natsPasswords: passwords,
     stop: async () => {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -233,6 +249,23 @@ function developmentSecret(dataDir: string, name: string): string {
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
   return secret;
+}
+
+/** The private NATS server's password of every service, made once and kept in the data directory. */
+function natsPasswords(dataDir: string): NatsPasswords {
+  const file = path.join(dataDir, 'nats-passwords.json');
+  const kept = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as Partial<NatsPasswords> : {};
+  const passwords = { ...generateNatsPasswords(), ...kept };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(passwords, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return passwords;
+}
+
+/** The streams, made by the one NATS user allowed to; the services only check them. */
+async function prepareStreamsAsOwner(url: string, prefix: string, passwords: NatsPasswords): Promise<void> {
+  const nc = await connectNats(url, 'start-streams', { user: 'streams', password: passwords.streams });
+  try { await ensureStreams(nc, prefix); } finally { await nc.close(); }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -383,7 +416,13 @@ async function main(): Promise<void> {
         sandboxWebhookSecret: process.env.SANDBOX_WEBHOOK_SECRET || developmentSecret(dataDir, 'sandbox-webhook-secret'),
       } : {}),
     };
-    const envOf = (s: ServiceSpec) => serviceEnv(s, services, infra);
+    const natsCredentials = (s: ServiceSpec): Record<string, string> => {
+      if (!nats.natsPasswords) return {};
+      if (!(s.name in NATS_CLIENTS)) throw new StartError(`${s.name} has no NATS user: add it to shared/src/nats-permissions.ts`);
+      return { NATS_CREDENTIALS: natsCredentialsFor(nats.natsPasswords, s.name as NatsClientName) };
+    };
+    const envOf = (s: ServiceSpec) => ({ ...serviceEnv(s, services, infra), ...natsCredentials(s) });
+    if (nats.natsPasswords) await prepareStreamsAsOwner(nats.url, envOf(services[0]).NATS_PREFIX, nats.natsPasswords);
     const deadline = Date.now() + Number(process.env.START_TIMEOUT_SECONDS ?? 180) * 1000;
     const cancelled = () => Boolean(shuttingDown);
     const launch = (list: ServiceSpec[]) => list.map((spec) => {

@@ -13,8 +13,8 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import { GraphQLError, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import {
-  anonymousViewer, answerBodyNotJson, answerBodyTooLarge, answerError, AppError, connectNats, createLogger, ensureStreams, ErrorCode, graphqlResponder,
-  importInternalPrivateKey, InternalTokenSigner,
+  anonymousViewer, answerBodyNotJson, answerBodyTooLarge, answerError, AppError, connectNats, createLogger, ErrorCode, graphqlResponder,
+  importInternalPrivateKey, InternalTokenSigner, prepareStreams,
   type Logger,
 } from '@desk/shared';
 import { AccessTokenVerifier, type VerifiedToken } from './auth/access-token.verifier';
@@ -81,8 +81,8 @@ function refusal(error: unknown): GraphQLError {
 
 export async function startGateway(env: GatewayEnv, log: Logger = createLogger('gateway', env.LOG_LEVEL)): Promise<RunningGateway> {
   const internalTokens = new InternalTokenSigner(await importInternalPrivateKey(env.INTERNAL_JWT_PRIVATE_KEY));
-  const nc = await connectNats(env.NATS_URL, 'gateway');
-  await ensureStreams(nc, env.NATS_PREFIX);
+  const nc = await connectNats(env.NATS_URL, 'gateway', env.NATS_CREDENTIALS);
+  await prepareStreams(nc, env.NATS_PREFIX, env.NATS_CREDENTIALS);
   const revocations = new RevocationList(env.ACCESS_TOKEN_TTL_SECONDS, log);
   await revocations.start(nc, env.NATS_PREFIX);
   const verifier = new AccessTokenVerifier({

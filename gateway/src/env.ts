@@ -1,7 +1,7 @@
 // The gateway's configuration, read once from the environment.
 import path from 'node:path';
 import { z } from 'zod';
-import { nodeEnv, readKeyMaterial } from '@desk/shared';
+import { natsCredentials, nodeEnv, readKeyMaterial } from '@desk/shared';
 import { parseTrustProxy } from './client-address';
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -14,6 +14,7 @@ export const gatewayEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
   NATS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('desk'),
+  NATS_CREDENTIALS: natsCredentials,
   SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '../../supergraph.graphql')),
   /** JSON object mapping a subgraph name to the URL to use instead of the supergraph's routing URL. */
   SUBGRAPH_URLS: z.string().default('{}').transform((value, ctx) => {

@@ -4,6 +4,15 @@ import { z } from 'zod';
 
 export const nodeEnv = z.enum(['development', 'test', 'production']).default('development');
 
+/**
+ * A process's own NATS user (see nats-permissions.ts): `user:password`, or `file:/path` holding that
+ * (a mounted secret). Unset: the server accepts anyone, as a development or CI server does.
+ */
+export const natsCredentials = z.string().transform((v) => readKeyMaterial(v).trim())
+  .pipe(z.string().regex(/^[a-z]+:\S+$/, 'expected user:password'))
+  .transform((v) => ({ user: v.slice(0, v.indexOf(':')), password: v.slice(v.indexOf(':') + 1) }))
+  .optional();
+
 /** Settings every service shares: where Postgres and NATS are, and how to name what it creates there. */
 export const baseEnvShape = {
   NODE_ENV: nodeEnv,
@@ -13,6 +22,7 @@ export const baseEnvShape = {
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
   /** Prefix of every NATS subject and stream this deployment uses; tests give each run its own. */
   NATS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('desk'),
+  NATS_CREDENTIALS: natsCredentials,
   /** PEM (SPKI) of the gateway's public key, used to check the identity it passes to subgraphs. */
   INTERNAL_JWT_PUBLIC_KEY: z.string().min(1).transform(readKeyMaterial),
 };

@@ -8,6 +8,7 @@ export * from './internal-tokens';
 export * from './service';
 export * from './service-runtime';
 export * from './nats';
+export * from './nats-permissions';
 export * from './db/data-source';
 export * from './db/service-roles';
 export * from './db/keyset-page';

@@ -30,8 +30,19 @@ export function subjects(prefix: string): Subjects {
 
 const DAY_NS = 24 * 60 * 60 * 1e9;
 
-export async function connectNats(url: string, name: string): Promise<NatsConnection> {
-  return connect({ servers: url.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+/** The inbox prefix of a user: replies (publish acknowledgements, pulled messages) reach only it. */
+export const inboxPrefixOf = (user: string): string => `_INBOX_${user}`;
+
+/** A NATS user's name and password; without them the server must accept anyone (a development server). */
+export interface NatsCredentials { user: string; password: string }
+
+/**
+ * Connects as `credentials.user` when given. Its replies then come to the user's own inbox prefix,
+ * the only one its permissions let it listen on (see nats-permissions.ts).
+ */
+export async function connectNats(url: string, name: string, credentials?: NatsCredentials): Promise<NatsConnection> {
+  const auth = credentials ? { user: credentials.user, pass: credentials.password, inboxPrefix: inboxPrefixOf(credentials.user) } : {};
+  return connect({ servers: url.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 500, ...auth });
 }
 
 /**
@@ -68,6 +79,25 @@ export async function ensureStreams(nc: NatsConnection, prefix: string): Promise
     }
   }
   return jsm;
+}
+
+/**
+ * For a process connected with its own credentials, which may not change the streams: checks that
+ * they exist (made beforehand by the `streams` user, see scripts/nats-streams.ts).
+ */
+export async function checkStreams(nc: NatsConnection, prefix: string): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  for (const name of Object.values(subjects(prefix).streams)) {
+    await jsm.streams.info(name).catch((error: unknown) => {
+      throw new Error(`NATS stream ${name} is not available (${(error as Error).message}); the NATS user "streams" creates them before the services start (scripts/nats-streams.ts)`, { cause: error });
+    });
+  }
+}
+
+/** The streams as a process needs them: made or updated by it when it may (no credentials), else checked. */
+export async function prepareStreams(nc: NatsConnection, prefix: string, credentials: NatsCredentials | undefined): Promise<void> {
+  if (credentials) await checkStreams(nc, prefix);
+  else await ensureStreams(nc, prefix);
 }
 
 /** Removes every stream of a prefix; for tests. */

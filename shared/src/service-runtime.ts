@@ -9,7 +9,7 @@ import type { DataSource, EntitySchema, MixedList } from 'typeorm';
 import { openDataSource } from './db/data-source';
 import { startSubgraphServer, type ServiceContext, type SubgraphServerOptions } from './graphql/subgraph-server';
 import { createLogger, type Logger } from './logger';
-import { connectNats, ensureStreams, type NatsConnection } from './nats';
+import { connectNats, prepareStreams, type NatsConnection, type NatsCredentials } from './nats';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { readiness } from './service';
 import { importInternalPublicKey, type Viewer } from './viewer';
@@ -19,6 +19,7 @@ export interface RuntimeEnv {
   DATABASE_URL: string;
   NATS_URL: string;
   NATS_PREFIX: string;
+  NATS_CREDENTIALS?: NatsCredentials;
   INTERNAL_JWT_PUBLIC_KEY: string;
 }
 
@@ -58,9 +59,9 @@ export async function openServiceRuntime(env: RuntimeEnv, options: RuntimeOption
       url: env.DATABASE_URL, schema: options.schema, entities: options.entities ?? [], migrations: options.migrations, logger: log, onQuery: options.onQuery,
     });
     closers.push(() => dataSource.destroy());
-    const nc = await connectNats(env.NATS_URL, `${options.name}-subgraph`);
+    const nc = await connectNats(env.NATS_URL, `${options.name}-subgraph`, env.NATS_CREDENTIALS);
     closers.push(() => nc.drain());
-    await ensureStreams(nc, env.NATS_PREFIX);
+    await prepareStreams(nc, env.NATS_PREFIX, env.NATS_CREDENTIALS);
     const relay = new OutboxRelay(dataSource, nc, env.NATS_PREFIX, log);
     relay.start();
     closers.push(() => relay.stop());

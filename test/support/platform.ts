@@ -67,6 +67,10 @@ export interface Platform {
 export interface PlatformOptions {
   gatewayEnv?: Record<string, string>;
   authEnv?: Record<string, string>;
+  /** Another NATS than the machine's (its cleanup is called on stop). */
+  nats?: TestNats;
+  /** Each subgraph's NATS_CREDENTIALS, for a server with one user per service. */
+  natsCredentials?: (name: ServiceName) => string;
 }
 
 async function signingKeyPair() {
@@ -107,7 +111,7 @@ type Starter = (common: Record<string, string>, onQuery: (sql: string) => void) 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const db = await createTestDatabase();
   const databaseUrls = await createServiceRoles(db).catch(async (error) => { await db.drop(); throw error; });
-  const nats = await createTestNats();
+  const nats = options.nats ?? await createTestNats();
   const internalKeys = generateInternalKeyPair();
   const signingKey = await signingKeyPair();
   const common: Record<string, string> = {
@@ -138,7 +142,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const queries = Object.fromEntries(SERVICES.map((name) => [name, [] as string[]])) as Record<ServiceName, string[]>;
   const running = new Map<ServiceName, { url: string; port: number; stop(): Promise<void> }>();
   const startService = async (name: ServiceName, port?: number) => {
-    const env = { ...common, DATABASE_URL: databaseUrls[name], PORT: String(port ?? await testPort()) };
+    const credentials: Record<string, string> = options.natsCredentials ? { NATS_CREDENTIALS: options.natsCredentials(name) } : {};
+    const env = { ...common, ...credentials, DATABASE_URL: databaseUrls[name], PORT: String(port ?? await testPort()) };
     const service = await starters[name](env, (sql) => { queries[name].push(sql); });
     running.set(name, service);
     return service;

@@ -4,7 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import { UserRegistered, UserRolesChanged, type EventDefinition, type PayloadOf } from '@desk/shared';
 import { eventually } from '@desk/shared/testing';
-import { PROJECTIONS_CONSUMER } from '../src/projections.consumer';
 import { ASSIGN, code, openTicket, registerUser, startHarness, type Harness, type TestUser } from './harness';
 
 let h: Harness;
@@ -16,10 +15,10 @@ beforeAll(async () => {
 });
 afterAll(() => h?.stop());
 
-/** Publishes an event as its owning service's relay would, and waits until the projection has handled it. */
+/** Publishes an event as its owning service's relay would, and waits until its consumer has handled it. */
 async function deliver<D extends EventDefinition>(definition: D, payload: PayloadOf<D>): Promise<void> {
   const event = await h.publish(definition, payload);
-  await eventually(async () => (await h.sql('SELECT 1 FROM tickets.inbox WHERE consumer = $1 AND event_id = $2', [PROJECTIONS_CONSUMER, event.id])).length === 1,
+  await eventually(async () => (await h.sql('SELECT 1 FROM tickets.inbox WHERE event_id = $1', [event.id])).length === 1,
     5000, `${definition.type} handled`);
 }
 

@@ -9,8 +9,8 @@ export function startRegistrationConsumer(
 ): Promise<RunningConsumer> {
   return startConsumer(nc, prefix, {
     durable: REGISTRATION_CONSUMER,
-    // The other auth events are acknowledged and skipped by the consumer.
-    filterSubject: subjects(prefix).event('auth.>'),
+    // Only this event: the others (a password-reset token among them) are none of this service's business.
+    filterSubject: subjects(prefix).event(UserRegistered.type),
     handlers: [on(UserRegistered, (event, child) => recordRegistration(deps, REGISTRATION_CONSUMER, event, child))],
   }, log);
 }
