@@ -25,7 +25,7 @@ import { correlationOf, type RequestCorrelation } from './correlation';
 import type { GatewayEnv } from './env';
 import { graphqlRoute } from './graphql-route';
 import { gatewayFormatError } from './plugins/error-masking';
-import { parseLimits, protections, validationOptions } from './plugins/protections';
+import { operationCost, parseLimits, protections, validationOptions } from './plugins/protections';
 import { RequestLogPublisher, requestLogPlugin } from './plugins/request-log.plugin';
 import { gatewayMetrics } from './metrics';
 import { SubgraphDataSource } from './subgraph.data-source';
@@ -111,6 +111,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
   // Requests are routed once everything below is set up (it listens last).
   const httpServer = http.createServer();
   const armor = protections(env);
+  const cost = operationCost(env);
   let apiSchema: GraphQLSchema | null = null;
   const server = new ApolloServer<GatewayContext>({
     gateway,
@@ -126,6 +127,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
     plugins: [
       { async serverWillStart() { return { schemaDidLoadOrUpdate({ apiSchema: schema }) { apiSchema = schema; } }; } },
       ...armor.plugins,
+      ...(cost ? [cost.plugin] : []),
       requestLogPlugin(requestLogs),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       env.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
@@ -187,6 +189,7 @@ export async function startGateway(env: GatewayEnv, log: Logger = createLogger('
       errorCodes, userId: viewer.userId, clientName: null, clientVersion: null, correlationId: viewer.correlationId, clientCorrelationId: null, at: new Date().toISOString(),
     }),
     validationRules: armor.validationRules ?? [],
+    checkCost: cost?.check,
     parseOptions: parseLimits(env),
     hideSuggestions: env.production,
     quota,

@@ -51,7 +51,10 @@ export const gatewayEnvSchema = z.object({
   MAX_ALIASES: z.coerce.number().int().min(0).default(15),
   MAX_DIRECTIVES: z.coerce.number().int().min(0).default(10),
   MAX_TOKENS: z.coerce.number().int().positive().default(2000),
-  MAX_COST: z.coerce.number().int().positive().default(10_000),
+  /** The most an operation's estimated cost may be (see plugins/operation-cost.ts). */
+  MAX_COST: z.coerce.number().int().positive().default(30_000),
+  /** The size the cost estimate assumes for a list without pages (`categories`, `payments`). */
+  MAX_UNPAGINATED_LIST: z.coerce.number().int().positive().default(100),
   /** Turns every query limit off; for measuring what they cost, never for serving clients. */
   PROTECTIONS: z.enum(['on', 'off']).default('on'),
   /**

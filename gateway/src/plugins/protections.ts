@@ -1,8 +1,9 @@
 // Limits every operation must stay within: depth, aliases (none exempt, `__typename` included),
-// directives, tokens, cost and validation errors. Batching stays off, and in production no error
+// directives, tokens, cost (operation-cost.ts) and validation errors. Batching stays off, and in production no error
 // suggests a field, whether to a query, a mutation or a subscription.
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { GatewayEnv } from '../env';
+import { costLimit, costOptions, type CostLimit } from './operation-cost';
 
 export function protections(env: GatewayEnv): ReturnType<ApolloArmor['protect']> {
   const enabled = env.PROTECTIONS === 'on';
@@ -12,11 +13,17 @@ export function protections(env: GatewayEnv): ReturnType<ApolloArmor['protect']>
     maxDirectives: { enabled, n: env.MAX_DIRECTIVES },
     // Tokens are limited by the parser itself (parseLimits): armor's version answers with a 500.
     maxTokens: { enabled: false },
-    costLimit: { enabled, maxCost: env.MAX_COST, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5, ignoreIntrospection: true },
+    // Armor's cost reads no page size: `first: 100` would cost what `first: 1` does. See operationCost.
+    costLimit: { enabled: false },
     // Apollo Server's hideSchemaDetailsFromClientErrors and withoutSuggestion do this on every path.
     blockFieldSuggestion: { enabled: false },
   });
   return armor.protect();
+}
+
+/** The cost limit, for every operation with its variables; null when the protections are off. */
+export function operationCost(env: GatewayEnv): CostLimit | null {
+  return env.PROTECTIONS === 'on' ? costLimit(env.MAX_COST, costOptions(env.MAX_UNPAGINATED_LIST)) : null;
 }
 
 /**

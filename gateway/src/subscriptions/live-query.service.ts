@@ -12,6 +12,7 @@ import {
   type OperationDefinitionNode, type ValidationRule, type ParseOptions,
 } from 'graphql';
 import { ErrorCode, isStaff, type EventEnvelope, type Logger, type Viewer } from '@desk/shared';
+import type { CostLimit } from '../plugins/operation-cost';
 import { validationOptions, withoutSuggestion } from '../plugins/protections';
 import type { EventHub } from './event-hub';
 import { LIVE_FIELD_OF_EVENT, LIVE_FIELDS, VIEWER_DEPENDENT_FIELDS, type LiveField, type ViewerDependence } from './live-fields';
@@ -57,6 +58,8 @@ export interface LiveQueryOptions {
   /** Called once per subscribe, accepted or refused. */
   onSubscribe?(outcome: SubscribeOutcome): void;
   validationRules: readonly ValidationRule[];
+  /** Refuses a subscription over the cost limit, its variables read, as queries are refused. */
+  checkCost?: CostLimit['check'];
   parseOptions: ParseOptions;
   /** Production: no validation error suggests a field (see withoutSuggestion). */
   hideSuggestions: boolean;
@@ -119,6 +122,8 @@ export class LiveQueryService {
     const { operation, root, field } = plan;
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
     if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } }));
+    const tooCostly = this.options.checkCost?.(schema, plan.document, operation, coerced.coerced);
+    if (tooCostly) return [tooCostly];
     const argument = root.arguments?.find((a) => a.name.value === field.argument);
     let entityId: string | null = null;
     if (argument?.value.kind === Kind.VARIABLE) entityId = (coerced.coerced[argument.value.name.value] as string | null | undefined) ?? null;
